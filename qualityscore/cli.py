@@ -1,0 +1,162 @@
+"""The command line: parse options, call the library, print, set the exit code.
+
+Exit codes (all commands):
+  0  every input was scored (and none crossed --fail-on)
+  1  a --fail-on threshold was crossed
+  2  an input could not be read, fetched or parsed (its line carries the error), or the
+     command line itself was wrong
+  3  the model could not be loaded, or training/evaluation data is missing
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT_ERROR, EXIT_MODEL_ERROR = 0, 1, 2, 3
+_DECISION_RANK = {"ok": 0, "review": 1, "reject": 2}
+
+
+def _settings_options(**options: object):  # type: ignore[no-untyped-def]
+    from .settings import DEFAULT_SETTINGS
+
+    return DEFAULT_SETTINGS.with_options(**options)
+
+
+def _load_scorer(model: Path | None, trust_model: bool, **options: object):  # type: ignore[no-untyped-def]
+    from .errors import ModelError
+    from .scorer import Scorer
+
+    try:
+        return Scorer.load(model, settings=_settings_options(**options), trust_pickle=trust_model)
+    except ModelError as exc:
+        click.echo(f"qualityscore: error: {exc.message} [{exc.type}]", err=True)
+        sys.exit(EXIT_MODEL_ERROR)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="qualityscore")
+def main() -> None:
+    """Score health web pages for quality and catch spun spam.
+
+    \b
+    Examples:
+      qualityscore score page.html notes.txt https://example.org/article
+      cat page.txt | qualityscore score - --format json
+      qualityscore train && qualityscore evaluate
+    """
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    help="table for people; json for one JSON object per input (JSON Lines), in input order.",
+)
+@click.option(
+    "--fail-on", type=click.Choice(["review", "reject"]), default=None,
+    help="Exit 1 when any input's decision is this or worse.",
+)
+@click.option("--model", type=click.Path(path_type=Path), default=None, help="Model file (default: the shipped model).")
+@click.option("--trust-model", is_flag=True, help="Allow a pickle/joblib model file (it can run code: only your own files).")
+@click.option("--review-below", type=float, default=None, help="Scores below this go to review (default: from the model).")
+@click.option("--reject-below", type=float, default=None, help="Scores below this are rejected (default: from the model).")
+@click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private/loopback addresses (intranet use).")
+@click.option("--reasons", type=int, default=3, show_default=True, help="Reasons shown per page in the table.")
+def score(
+    sources: tuple[str, ...],
+    fmt: str,
+    fail_on: str | None,
+    model: Path | None,
+    trust_model: bool,
+    review_below: float | None,
+    reject_below: float | None,
+    allow_private: bool,
+    reasons: int,
+) -> None:
+    """Score files (.txt, .md, .html), URLs, or - for standard input.
+
+    Each input gets a score from 0 (spam) to 100 (sound), a decision (ok, review or
+    reject) and the evidence behind it. An input that cannot be read is reported as an
+    error on its own line and the others are still scored (exit code 2).
+    """
+    scorer = _load_scorer(
+        model, trust_model, review_below=review_below, reject_below=reject_below,
+        allow_private=allow_private or None,
+    )
+    results = []
+    for src in sources:
+        result = scorer.score_source(src)
+        results.append(result)
+        if fmt == "json":
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    if fmt == "table":
+        from .report import print_table
+
+        print_table(results, reasons=reasons)
+    if any(r.error for r in results):
+        sys.exit(EXIT_INPUT_ERROR)
+    if fail_on and any(
+        _DECISION_RANK.get(r.decision or "ok", 0) >= _DECISION_RANK[fail_on] for r in results
+    ):
+        sys.exit(EXIT_FAIL_ON)
+
+
+def _data_dir_or_exit(data_dir: Path | None) -> Path:
+    from .model.corpora import default_data_dir
+
+    d = data_dir or default_data_dir()
+    if not d.is_dir():
+        click.echo(
+            f"qualityscore: error: corpus folder {d} not found. Pass --data-dir or set "
+            "QUALITYSCORE_DATA (see labeled/corpora.toml for what it should hold).",
+            err=True,
+        )
+        sys.exit(EXIT_MODEL_ERROR)
+    return d
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Corpora folder (default: ../shared/data or $QUALITYSCORE_DATA).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Model file to write (default: models/qualityscore-model.skops).")
+@click.option("--jobs", type=int, default=2, show_default=True, help="Processes for feature extraction.")
+@click.option("--cv/--no-cv", default=True, show_default=True, help="Run Sondhi cross-validation for the card and thresholds.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def train(data_dir: Path | None, out: Path | None, jobs: int, cv: bool, seed: int) -> None:
+    """Train the model from the corpora and labeled/, write it with its model card."""
+    from .model.bundle import default_model_path
+    from .model.train import train_and_save
+
+    d = _data_dir_or_exit(data_dir)
+    out = out or default_model_path()
+    bundle = train_and_save(d, out, n_jobs=jobs, run_cv=cv, seed=seed, log=lambda m: click.echo(m, err=True))
+    click.echo(json.dumps(bundle.metadata.get("metrics", {}), indent=2))
+    click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Corpora folder (default: ../shared/data or $QUALITYSCORE_DATA).")
+@click.option("--model", type=click.Path(path_type=Path), default=None, help="Model to evaluate on held-out text (default: the shipped model).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("evaluation/reports"), show_default=True, help="Folder for summary.json.")
+@click.option("--jobs", type=int, default=2, show_default=True)
+@click.option("--cv/--no-cv", default=True, show_default=True, help="Re-run the Sondhi 5-fold cross-validation (retrains per fold).")
+def evaluate(data_dir: Path | None, model: Path | None, out: Path, jobs: int, cv: bool) -> None:
+    """Evaluate on the real corpora: Sondhi CV, NIH and Cochrane false alarms."""
+    from .errors import ModelError
+    from .model.evaluate import run_evaluation
+
+    d = _data_dir_or_exit(data_dir)
+    try:
+        summary = run_evaluation(d, model_path=model, out_dir=out, n_jobs=jobs, run_cv=cv,
+                                 log=lambda m: click.echo(m, err=True))
+    except ModelError as exc:
+        click.echo(f"qualityscore: error: {exc.message} [{exc.type}]", err=True)
+        sys.exit(EXIT_MODEL_ERROR)
+    click.echo(json.dumps(summary, indent=2))

@@ -1,0 +1,186 @@
+"""Readers for the training corpora: the project's own labeled pages and the external
+corpora under ``../shared/data`` (see ``labeled/corpora.toml``).
+
+External corpora are read in place, never copied. A corpus that is absent yields nothing;
+callers decide whether that is an error (training needs some data) or a skip (tests).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+LOW, HIGH = 1, 0  # model target: 1 = low quality
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One training or evaluation document."""
+
+    id: str
+    corpus: str
+    content: str
+    is_html: bool
+    label: int | None  # LOW, HIGH or None (unlabelled)
+    group: str = ""  # for grouped cross-validation (site, source document)
+    rating: float | None = None  # HealthStory stars
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def default_data_dir() -> Path:
+    """``$QUALITYSCORE_DATA`` or ``../shared/data`` beside the project checkout."""
+    env = os.environ.get("QUALITYSCORE_DATA")
+    if env:
+        return Path(env)
+    return project_root().parent / "shared" / "data"
+
+
+def stable_fraction(key: str) -> float:
+    """A deterministic number in [0, 1) from a key: reproducible sampling without RNG state."""
+    return int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) / 0x100000000
+
+
+def labeled_pages(path: Path | None = None) -> Iterator[Sample]:
+    path = path or project_root() / "labeled" / "pages.jsonl"
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            yield Sample(
+                id=row["id"],
+                corpus="labeled",
+                content=row["content"],
+                is_html=row["format"] == "html",
+                label=LOW if row["label"] == "low" else HIGH,
+                group=row["id"],
+            )
+
+
+def sondhi(data_dir: Path) -> Iterator[Sample]:
+    root = data_dir / "sondhi"
+    for sub, label in (("reliable", HIGH), ("unreliable", LOW)):
+        folder = root / sub
+        if not folder.is_dir():
+            continue
+        for f in sorted(folder.glob("*.html"), key=lambda p: int(p.stem) if p.stem.isdigit() else 0):
+            from ..errors import InputError
+            from ..extract.sources import decode_bytes
+
+            data = f.read_bytes()
+            try:
+                content = decode_bytes(data)
+            except InputError:
+                content = data.decode("utf-8", errors="replace")
+            yield Sample(
+                id=f"sondhi/{sub}/{f.name}",
+                corpus="sondhi",
+                content=content,
+                is_html=True,
+                label=label,
+                group=f"sondhi/{sub}/{f.stem}",
+            )
+
+
+def medquad(data_dir: Path, *, min_words: int = 40) -> Iterator[Sample]:
+    from lxml import etree
+
+    root = data_dir / "medquad"
+    if not root.is_dir():
+        return
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        for f in sorted(folder.glob("*.xml")):
+            try:
+                tree = etree.parse(str(f))
+            except etree.XMLSyntaxError:
+                continue
+            for qa in tree.iter("QAPair"):
+                ans = qa.find("Answer")
+                if ans is None or not ans.text:
+                    continue
+                text = " ".join(ans.text.split()) if "\n" not in ans.text.strip() else _tidy(ans.text)
+                if len(text.split()) < min_words:
+                    continue
+                yield Sample(
+                    id=f"medquad/{folder.name}/{f.stem}/{qa.get('pid')}",
+                    corpus="medquad",
+                    content=text,
+                    is_html=False,
+                    label=HIGH,
+                    group=f"medquad/{folder.name}/{f.stem}",
+                )
+
+
+def _tidy(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line:
+            out.append(line)
+        elif out and out[-1] != "":
+            out.append("")
+    return "\n".join(out).strip()
+
+
+def cochrane(data_dir: Path, *, kinds: tuple[str, ...] = ("target",)) -> Iterator[Sample]:
+    root = data_dir / "cochrane_pls"
+    for split in ("val", "test"):
+        for kind in kinds:
+            f = root / f"{split}.{kind}"
+            doi_file = root / f"{split}.doi"
+            if not f.exists():
+                continue
+            dois = doi_file.read_text("utf-8").splitlines() if doi_file.exists() else []
+            for i, line in enumerate(f.read_text("utf-8").splitlines()):
+                if not line.strip():
+                    continue
+                doi = dois[i].strip() if i < len(dois) else f"{split}-{i}"
+                yield Sample(
+                    id=f"cochrane/{split}/{kind}/{i}",
+                    corpus="cochrane_pls" if kind == "target" else "cochrane_abstracts",
+                    content=line.strip(),
+                    is_html=False,
+                    label=HIGH,
+                    group=f"cochrane/{doi}",
+                )
+
+
+def healthstory(data_dir: Path, *, min_words: int = 80) -> Iterator[Sample]:
+    root = data_dir / "healthstory"
+    labels = root / "labels.csv"
+    content = root / "content" / "dataset" / "content" / "HealthStory"
+    if not labels.exists() or not content.is_dir():
+        return
+    with labels.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            f = content / f"{row['news_id']}.json"
+            if not f.exists():
+                continue
+            try:
+                story = json.loads(f.read_text("utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue
+            text = (story.get("text") or "").strip()
+            if len(text.split()) < min_words:
+                continue
+            title = (story.get("title") or "").strip()
+            rating = float(row["rating"])
+            yield Sample(
+                id=f"healthstory/{row['news_id']}",
+                corpus="healthstory",
+                content=(title + "\n\n" + text) if title else text,
+                is_html=False,
+                label=LOW if rating < 3 else HIGH,
+                group=str(story.get("source") or row["news_id"]),
+                rating=rating,
+            )

@@ -1,0 +1,103 @@
+"""Learn the spin detector's resources from clean health text (see ``SpinResources``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from ..signals.spin import Lexicon, SpinResources, load_lexicon, zipf_of_counts
+from ..text import STOPWORDS, TOKEN_RE
+
+
+def learn_spin_resources(
+    texts: Iterable[str],
+    *,
+    lexicon: Lexicon | None = None,
+    min_word_count: int = 3,
+    anchor_min_count: int = 30,
+    anchor_min_specificity: float = 1.0,
+    collocate_window: int = 3,
+    collocate_min_count: int = 2,
+    attested_min_count: int = 2,
+) -> SpinResources:
+    """Unigram frequencies, medical anchor words and collocates of the lexicon's terms.
+
+    An *anchor* is a word that clean health text uses much more than general English
+    (``anchor_min_specificity`` Zipf units above wordfreq): "symptoms", "diagnosis".
+    """
+    from wordfreq import zipf_frequency
+
+    lexicon = lexicon or load_lexicon()
+    canon_first: dict[str, list[tuple[str, ...]]] = {}
+    for e in lexicon.entries:
+        words = tuple(e.canonical.split())
+        canon_first.setdefault(words[0], [])
+        if words not in canon_first[words[0]]:
+            canon_first[words[0]].append(words)
+
+    variant_first: dict[str, list[tuple[str, ...]]] = {}
+    for e in lexicon.entries:
+        vw = tuple(e.variant.split())
+        variant_first.setdefault(vw[0], []).append(vw)
+    variant_counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    colloc: dict[str, Counter[str]] = {}
+    for text in texts:
+        toks = [m.group().lower().replace("’", "'") for m in TOKEN_RE.finditer(text)]
+        toks = [t for t in toks if not t[0].isdigit()]
+        counts.update(toks)
+        for i, t in enumerate(toks):
+            for vw in variant_first.get(t, ()):
+                if tuple(toks[i : i + len(vw)]) == vw:
+                    variant_counts[" ".join(vw)] += 1
+            for words in canon_first.get(t, ()):
+                j = i + len(words)
+                if tuple(toks[i:j]) != words:
+                    continue
+                lo, hi = max(0, i - collocate_window), min(len(toks), j + collocate_window)
+                c = colloc.setdefault(" ".join(words), Counter())
+                c.update(w for w in toks[lo:i] + toks[j:hi] if w not in STOPWORDS and len(w) > 2)
+                break
+
+    total = sum(counts.values())
+    health_zipf = {
+        w: round(zipf_of_counts(c, total), 3) for w, c in counts.items() if c >= min_word_count
+    }
+    anchors = {
+        w
+        for w, c in counts.items()
+        if c >= anchor_min_count
+        and w not in STOPWORDS
+        and len(w) > 3
+        and health_zipf[w] - zipf_frequency(w, "en") >= anchor_min_specificity
+    }
+    anchors |= set(lexicon.canonical_words)
+    collocates = {
+        term: frozenset(w for w, c in ctr.items() if c >= collocate_min_count)
+        for term, ctr in colloc.items()
+    }
+    # Never let a variant count as evidence of its own medical context.
+    variants = {e.variant for e in lexicon.entries}
+    anchors -= variants
+    return SpinResources(
+        collocates={k: v - variants for k, v in collocates.items() if v},
+        health_zipf=health_zipf,
+        anchors=frozenset(anchors),
+        attested_variants=frozenset(
+            v for v, c in variant_counts.items() if c >= attested_min_count
+        ),
+    )
+
+
+def resources_digest(res: SpinResources) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for w in sorted(res.anchors):
+        h.update(w.encode())
+    h.update(str(len(res.health_zipf)).encode())
+    h.update(str(sum(len(v) for v in res.collocates.values())).encode())
+    return h.hexdigest()[:16]
+
+
+__all__ = ["learn_spin_resources", "resources_digest"]

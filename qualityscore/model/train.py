@@ -1,0 +1,360 @@
+"""Build the training set, fit the model, cross-validate on Sondhi, save the bundle.
+
+Data (see labeled/corpora.toml): Sondhi pages (HTML *and* a text-only view of each, so
+that missing links never read as a sign of quality), NIH and Cochrane text as the clean
+class, the project's labeled pages, and spun spam made from a disjoint slice of the NIH
+and Cochrane text by the spinner simulator. Every split is a deterministic function of a
+document's group id, so a retrain on the same data is the same model.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..page import Page
+from ..signals import feature_names
+from ..signals.spin import SpinResources
+from . import corpora
+from .corpora import HIGH, LOW, Sample, stable_fraction
+from .features import PageCache, signal_matrix
+from .pipeline import build_pipeline, design_matrix
+from .resources import learn_spin_resources
+from .spinner import Spinner, promote, to_spam_html
+
+# Deterministic splits by group: [lo, hi) fractions of each corpus.
+MEDQUAD_TRAIN = (0.00, 0.10)
+MEDQUAD_SPIN_SOURCE = (0.10, 0.18)
+MEDQUAD_RESOURCES = (0.00, 0.40)  # word statistics only (includes the two above)
+COCHRANE_TRAIN = (0.00, 0.45)
+COCHRANE_SPIN_SOURCE = (0.45, 0.65)
+COCHRANE_RESOURCES = (0.00, 0.65)
+# Everything at or above these is never trained on: it is the held-out evaluation set.
+MEDQUAD_HELDOUT_FROM = 0.40
+COCHRANE_HELDOUT_FROM = 0.65
+
+
+def _in(sample: Sample, span: tuple[float, float]) -> bool:
+    return span[0] <= stable_fraction(sample.group) < span[1]
+
+
+@dataclass
+class TrainingSet:
+    pages: list[Page] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    corpus: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    resources: SpinResources = field(default_factory=SpinResources)
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def add(self, page: Page, label: int, corpus: str, group: str) -> None:
+        self.pages.append(page)
+        self.labels.append(label)
+        self.corpus.append(corpus)
+        self.groups.append(group)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, Counter[str]] = {}
+        for c, y in zip(self.corpus, self.labels, strict=False):
+            out.setdefault(c, Counter())["low" if y == LOW else "high"] += 1
+        return {k: dict(v) for k, v in sorted(out.items())}
+
+
+def corpus_digest(samples: list[Sample]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for s in sorted(samples, key=lambda s: s.id):
+        h.update(s.id.encode())
+        h.update(hashlib.sha1(s.content.encode("utf-8", "replace")).digest())
+    return h.hexdigest()[:16]
+
+
+def synthetic_spam(
+    sources: list[Sample], *, seed: int, spinner: Spinner | None = None
+) -> list[tuple[Page, str]]:
+    """Spun (and sometimes promoted, sometimes HTML) versions of clean texts."""
+    from ..extract.sources import page_from_string
+
+    rng = random.Random(seed)
+    spinner = spinner or Spinner()
+    out: list[tuple[Page, str]] = []
+    for s in sources:
+        spun = spinner.spin(
+            s.content, rng, medical_rate=rng.uniform(0.35, 0.95), everyday_rate=rng.uniform(0.2, 0.7)
+        )
+        if not spun.substitutions:
+            continue
+        text = spun.text
+        topic = spun.substitutions[0][2]
+        if rng.random() < 0.45:
+            text = promote(text, rng, topic=topic)
+        if rng.random() < 0.3:
+            words = [w for w in text.split() if len(w) > 5][:40]
+            anchors = [" ".join(words[i : i + 2]) for i in range(0, len(words) - 1, 7)]
+            title = " ".join(text.split()[:8])
+            html = to_spam_html(text, rng, title=title, anchors=anchors)
+            page = page_from_string(html, source=s.id, is_html=True)
+        else:
+            page = Page(text=text, is_html=False, source=s.id)
+        out.append((page, s.id))
+    return out
+
+
+def build_training_set(
+    data_dir: Path,
+    *,
+    seed: int = 0,
+    cache: PageCache | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> TrainingSet:
+    cache = cache or PageCache(None)
+    ts = TrainingSet()
+
+    medquad = list(corpora.medquad(data_dir))
+    cochrane_pls = list(corpora.cochrane(data_dir))
+    cochrane_abs = list(corpora.cochrane(data_dir, kinds=("source",)))
+    sondhi = list(corpora.sondhi(data_dir))
+    labeled = list(corpora.labeled_pages())
+    log(
+        f"read sondhi={len(sondhi)} medquad={len(medquad)} cochrane={len(cochrane_pls)} "
+        f"labeled={len(labeled)}"
+    )
+    if not (sondhi or medquad or labeled):
+        raise FileNotFoundError(f"no training data found under {data_dir} or labeled/")
+
+    resource_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
+    resource_texts += [s.content for s in cochrane_pls if _in(s, COCHRANE_RESOURCES)]
+    resource_texts += [s.content for s in cochrane_abs if _in(s, COCHRANE_RESOURCES)]
+    ts.resources = learn_spin_resources(resource_texts)
+    log(f"spin resources: {len(ts.resources.health_zipf)} words, {len(ts.resources.anchors)} anchors")
+
+    for s in sondhi + labeled:
+        page = cache.get(s)
+        ts.add(page, s.label, s.corpus, s.group)  # type: ignore[arg-type]
+        if page.is_html:
+            # The same page as plain text: HTML evidence missing, label unchanged.
+            ts.add(Page(text=page.text, is_html=False, source=s.id), s.label, s.corpus + "_text", s.group)  # type: ignore[arg-type]
+    for s in medquad:
+        if _in(s, MEDQUAD_TRAIN):
+            ts.add(cache.get(s), HIGH, "medquad", s.group)
+    for s in cochrane_pls:
+        if _in(s, COCHRANE_TRAIN):
+            ts.add(cache.get(s), HIGH, "cochrane_pls", s.group)
+
+    sources = [s for s in medquad if _in(s, MEDQUAD_SPIN_SOURCE)]
+    sources += [s for s in cochrane_pls if _in(s, COCHRANE_SPIN_SOURCE)]
+    for page, group in synthetic_spam(sources, seed=seed):
+        ts.add(page, LOW, "synthetic_spun", "synthetic/" + group)
+
+    ts.digests = {
+        "sondhi": corpus_digest(sondhi),
+        "medquad": corpus_digest(medquad),
+        "cochrane_pls": corpus_digest(cochrane_pls),
+        "cochrane_abstracts": corpus_digest(cochrane_abs),
+        "labeled": corpus_digest(labeled),
+    }
+    log(f"training rows: {ts.counts()}")
+    return ts
+
+
+def matrices(ts: TrainingSet, *, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    feats = signal_matrix(ts.pages, ts.resources, n_jobs=n_jobs)
+    X = design_matrix([p.text for p in ts.pages], feats)
+    y = np.asarray(ts.labels, dtype=int)
+    return X, y
+
+
+def sondhi_cv(
+    ts: TrainingSet,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    grouping: Callable[[str], str] | None = None,
+    **pipeline_kwargs: bool,
+) -> dict[str, object]:
+    """The published protocol: stratified folds over the Sondhi pages as given.
+
+    Each fold trains on everything else (other corpora, and the other folds' Sondhi
+    pages in both views) and predicts the held-out pages from their HTML.
+    """
+    from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    corpus = np.asarray(ts.corpus)
+    groups = np.asarray(ts.groups)
+    html_idx = np.flatnonzero(corpus == "sondhi")
+    page_groups = groups[html_idx]
+    if grouping is None:
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+        splits = splitter.split(html_idx, y[html_idx])
+    else:
+        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+        splits = splitter.split(html_idx, y[html_idx], [grouping(g) for g in page_groups])
+    p_html = np.zeros(len(html_idx))
+    p_text = np.zeros(len(html_idx))
+    text_pos = {g: i for i, (c, g) in enumerate(zip(ts.corpus, ts.groups, strict=False)) if c == "sondhi_text"}
+    for _, test in splits:
+        held = set(page_groups[test])
+        train_mask = ~np.isin(groups, list(held)) | ~np.isin(corpus, ["sondhi", "sondhi_text"])
+        model = build_pipeline(X.shape[1] - 1, seed=seed, **pipeline_kwargs)
+        model.fit(X[train_mask], y[train_mask])
+        p_html[test] = model.predict_proba(X[html_idx[test]])[:, 1]
+        text_rows = [text_pos[g] for g in page_groups[test]]
+        p_text[test] = model.predict_proba(X[text_rows])[:, 1]
+    y_true = y[html_idx]
+    return {
+        "n": len(html_idx),
+        "accuracy": float(accuracy_score(y_true, p_html >= 0.5)),
+        "roc_auc": float(roc_auc_score(y_true, p_html)),
+        "f1_unreliable": float(f1_score(y_true, p_html >= 0.5)),
+        "text_only_accuracy": float(accuracy_score(y_true, p_text >= 0.5)),
+        "text_only_roc_auc": float(roc_auc_score(y_true, p_text)),
+        "oof_probability": p_html.tolist(),
+        "y_true": y_true.tolist(),
+    }
+
+
+def fit(X: np.ndarray, y: np.ndarray, *, seed: int = 0):  # type: ignore[no-untyped-def]
+    model = build_pipeline(X.shape[1] - 1, seed=seed)
+    model.fit(X, y)
+    return model
+
+
+def choose_thresholds(
+    oof_p_low: np.ndarray, y_true: np.ndarray, *, reject_precision: float = 0.95,
+    review_recall: float = 0.90,
+) -> dict[str, float]:
+    """Score cut-offs (score = 100 * (1 - p_low)) from out-of-fold predictions.
+
+    ``reject_below``: the highest cut at which pages scored below it are low quality with
+    at least ``reject_precision``. ``review_below``: the lowest cut that sends at least
+    ``review_recall`` of low-quality pages to review or reject, and never below 50.
+    """
+    scores = 100.0 * (1.0 - np.asarray(oof_p_low))
+    y_true = np.asarray(y_true)
+    cuts = np.unique(np.round(scores, 1))
+    reject_below = 10.0
+    for c in sorted(cuts):
+        flagged = scores < c
+        if flagged.sum() >= 5 and y_true[flagged].mean() >= reject_precision:
+            reject_below = float(c)
+    review_below = 50.0
+    for c in sorted(cuts):
+        if c < 50:
+            continue
+        if (scores[y_true == LOW] < c).mean() >= review_recall:
+            review_below = float(c)
+            break
+    return {
+        "reject_below": round(reject_below, 1),
+        "review_below": round(max(review_below, reject_below), 1),
+        "reject_precision_target": reject_precision,
+        "review_recall_target": review_recall,
+    }
+
+
+__all__ = [
+    "TrainingSet",
+    "build_training_set",
+    "choose_thresholds",
+    "feature_names",
+    "fit",
+    "matrices",
+    "sondhi_cv",
+]
+
+
+def _git_commit() -> str | None:
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+            cwd=corpora.project_root(),
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def library_versions() -> dict[str, str]:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for dist in ("qualityscore", "scikit-learn", "numpy", "scipy", "textstat", "trafilatura",
+                 "lxml", "skops", "wordfreq"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def train_and_save(
+    data_dir: Path,
+    out: Path,
+    *,
+    n_jobs: int = 2,
+    run_cv: bool = True,
+    seed: int = 0,
+    log: Callable[[str], None] = lambda _m: None,
+):  # type: ignore[no-untyped-def]
+    """Train on everything, cross-validate on Sondhi, choose thresholds, save bundle + card."""
+    import datetime as dt
+
+    from .. import __version__
+    from .bundle import BUNDLE_FORMAT, Bundle, save_bundle
+    from .card import write_card
+    from .resources import resources_digest
+
+    cache = PageCache(corpora.project_root() / "evaluation" / "cache" / "pages.jsonl")
+    ts = build_training_set(data_dir, seed=seed, cache=cache, log=log)
+    log("computing signals ...")
+    X, y = matrices(ts, n_jobs=n_jobs)
+    metrics: dict[str, object] = {}
+    thresholds = {"reject_below": 20.0, "review_below": 50.0, "how": "defaults (no CV run)"}
+    if run_cv:
+        log("Sondhi 5-fold cross-validation ...")
+        cv = sondhi_cv(ts, X, y, seed=seed)
+        oof, y_true = np.asarray(cv.pop("oof_probability")), np.asarray(cv.pop("y_true"))
+        metrics["sondhi_cv"] = cv
+        thresholds = {
+            **choose_thresholds(oof, y_true),
+            "how": "from Sondhi out-of-fold scores: reject_below keeps >= 95% precision for "
+            "low quality; review_below the lowest cut >= 50 reaching 90% recall",
+        }
+        log(f"sondhi cv: {cv}")
+    log("fitting the final model on all rows ...")
+    model = fit(X, y, seed=seed)
+    created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    digest = "-".join(v[:6] for v in ts.digests.values())
+    metadata = {
+        "bundle_format": BUNDLE_FORMAT,
+        "model_version": f"{__version__}+{created:%Y%m%d}",
+        "created": created.isoformat(),
+        "git_commit": _git_commit(),
+        "seed": seed,
+        "versions": library_versions(),
+        "feature_names": feature_names(),
+        "training_data": {
+            "digests": ts.digests,
+            "combined_digest": digest,
+            "rows": ts.counts(),
+            "spin_resources_digest": resources_digest(ts.resources),
+        },
+        "metrics": metrics,
+        "thresholds": thresholds,
+    }
+    bundle = Bundle(model=model, metadata=metadata, spin_resources=ts.resources.to_plain())
+    save_bundle(bundle, out)
+    write_card(metadata, out)
+    return bundle

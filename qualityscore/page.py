@@ -1,0 +1,149 @@
+"""The data that flows through qualityscore: Page in, Findings and a Result out.
+
+Everything here is a frozen dataclass; ``Result.to_dict()`` is the JSON contract
+(``schema_version`` 1) that the CLI and the batch writers emit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Family = Literal["spin", "readability", "promotion", "citation", "credibility", "boilerplate"]
+Decision = Literal["ok", "review", "reject"]
+FAMILIES: tuple[str, ...] = (
+    "spin",
+    "readability",
+    "promotion",
+    "citation",
+    "credibility",
+    "boilerplate",
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One hyperlink of an HTML page, as the reader saw it."""
+
+    href: str
+    anchor: str
+    rel: tuple[str, ...] = ()
+    internal: bool = False
+    # Offsets of the anchor text inside Page.text, or -1 when the anchor is not in the
+    # extracted main text (navigation, footer).
+    start: int = -1
+    end: int = -1
+
+
+@dataclass(frozen=True)
+class Page:
+    """A document ready for the signals: extracted text plus what HTML told us.
+
+    ``is_html`` matters: for plain text, link and metadata evidence is *missing*, not
+    absent, and link-based features are reported as NaN rather than zero.
+    """
+
+    text: str
+    title: str = ""
+    links: tuple[Link, ...] = ()
+    is_html: bool = False
+    source: str = ""
+    url: str | None = None
+    author: str | None = None
+    date: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of evidence: a rule that fired on a span of ``Page.text``."""
+
+    family: str
+    rule: str
+    start: int
+    end: int
+    text: str
+    weight: float = 1.0
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "rule": self.rule,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "suggestion": self.suggestion,
+            "weight": round(float(self.weight), 4),
+        }
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """Why an input could not be scored. ``type`` is a stable code, never free text."""
+
+    type: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"type": self.type, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one input. An error result has no score and no decision."""
+
+    source: str
+    score: float | None = None
+    probability_low_quality: float | None = None
+    decision: str | None = None
+    signals: dict[str, float] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    error: ErrorInfo | None = None
+    model_version: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the input was scored (whatever the decision)."""
+        return self.error is None
+
+    def reasons(self, limit: int = 3) -> list[Finding]:
+        """The heaviest findings, one per rule, for a short explanation."""
+        seen: set[str] = set()
+        out: list[Finding] = []
+        for f in sorted(self.findings, key=lambda f: (-f.weight, f.start)):
+            if f.rule in seen:
+                continue
+            seen.add(f.rule)
+            out.append(f)
+            if len(out) == limit:
+                break
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "source": self.source,
+            "score": None if self.score is None else round(float(self.score), 1),
+            "probability_low_quality": (
+                None
+                if self.probability_low_quality is None
+                else round(float(self.probability_low_quality), 4)
+            ),
+            "decision": self.decision,
+            "signals": {k: _json_number(v) for k, v in self.signals.items()},
+            "findings": [f.to_dict() for f in self.findings],
+            "error": None if self.error is None else self.error.to_dict(),
+            "model_version": self.model_version,
+        }
+
+
+def _json_number(value: float) -> float | None:
+    """NaN (missing evidence) becomes null: JSON has no NaN."""
+    v = float(value)
+    if v != v:
+        return None
+    return round(v, 4)

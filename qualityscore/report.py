@@ -1,0 +1,57 @@
+"""Human-readable output for the CLI (rich tables). The library never calls this."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .page import Finding, Result
+
+_DECISION_STYLE = {"ok": "green", "review": "yellow", "reject": "bold red"}
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(f: Finding) -> str:
+    """One reason as text: rule, quoted evidence, and the likely original term."""
+    s = f'{f.rule} "{_quote(f.text)}"'
+    if f.suggestion:
+        s += f" → {f.suggestion}"
+    return s
+
+
+def explain(result: Result, limit: int = 3) -> list[str]:
+    """The reasons behind a verdict: evidence against first; for an ok page, evidence for it."""
+    against = [f for f in result.reasons(limit=limit) if f.weight > 0]
+    if result.decision != "ok" or against:
+        lines = [describe(f) for f in against[:limit]]
+        if lines:
+            return lines
+    favour = sorted({f.rule: f for f in result.findings if f.weight < 0}.values(), key=lambda f: f.weight)
+    return ["+ " + describe(f) for f in favour[:limit]] or ["no findings"]
+
+
+def print_table(results: Sequence[Result], *, reasons: int = 3, console=None) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(soft_wrap=False)
+    table = Table(show_lines=True)
+    table.add_column("source", overflow="fold", max_width=40)
+    table.add_column("score", justify="right")
+    table.add_column("decision")
+    table.add_column("top reasons (evidence → likely original)", overflow="fold")
+    for r in results:
+        if r.error:
+            table.add_row(r.source, "-", "[bold magenta]error[/]", f"{r.error.type}: {r.error.message}")
+            continue
+        style = _DECISION_STYLE.get(r.decision or "", "")
+        table.add_row(
+            r.source,
+            f"{r.score:.0f}",
+            f"[{style}]{r.decision}[/]",
+            "\n".join(explain(r, reasons)),
+        )
+    console.print(table)

@@ -1,0 +1,161 @@
+"""Scorer: load the model once, score many pages.
+
+Turns a Page into signals, the signals and text into a probability, the probability into
+a 0-100 score and a decision. Never prints, never exits: errors come back as error
+Results (``score_source``) or as QualityScoreError (``score``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import InputError, QualityScoreError
+from .page import ErrorInfo, Page, Result
+from .settings import DEFAULT_SETTINGS, Settings
+
+
+class Scorer:
+    """A loaded model plus settings. Thread-safe for reading; build once per process."""
+
+    def __init__(self, bundle, settings: Settings = DEFAULT_SETTINGS) -> None:  # type: ignore[no-untyped-def]
+        from .signals import SignalSet, SpinResources
+
+        self.bundle = bundle
+        self.settings = settings
+        self.signals = SignalSet(spin_resources=SpinResources.from_plain(bundle.spin_resources))
+        thresholds = bundle.thresholds
+        self.review_below = (
+            settings.review_below
+            if settings.review_below is not None
+            else float(thresholds.get("review_below", 50.0))
+        )
+        self.reject_below = (
+            settings.reject_below
+            if settings.reject_below is not None
+            else float(thresholds.get("reject_below", 20.0))
+        )
+        if self.reject_below > self.review_below:
+            raise ValueError(
+                f"reject_below ({self.reject_below}) must not exceed review_below ({self.review_below})"
+            )
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        trust_pickle: bool = False,
+        **options: object,
+    ) -> Scorer:
+        """Load a model (the shipped one by default). ``options`` override settings."""
+        from .model.bundle import load_bundle
+
+        settings = (settings or DEFAULT_SETTINGS).with_options(**options)
+        return cls(load_bundle(path, trust_pickle=trust_pickle), settings)
+
+    # -- scoring ---------------------------------------------------------------------
+    def decide(self, score: float) -> str:
+        if score < self.reject_below:
+            return "reject"
+        if score < self.review_below:
+            return "review"
+        return "ok"
+
+    def score_page(self, page: Page) -> Result:
+        import numpy as np
+
+        from .model.pipeline import design_matrix
+
+        analysis = self.signals.analyze(page)
+        names = self.bundle.metadata["feature_names"]
+        vector = np.asarray([[analysis.features[n] for n in names]], dtype=np.float64)
+        p_low = float(self.bundle.model.predict_proba(design_matrix([page.text], vector))[0, 1])
+        score = 100.0 * (1.0 - p_low)
+        findings = analysis.findings
+        if len(findings) > self.settings.max_findings:
+            keep = sorted(findings, key=lambda f: -abs(f.weight))[: self.settings.max_findings]
+            findings = tuple(sorted(keep, key=lambda f: (f.start, f.end, f.rule)))
+        return Result(
+            source=page.source,
+            score=score,
+            probability_low_quality=p_low,
+            decision=self.decide(score),
+            signals=analysis.features,
+            findings=findings,
+            model_version=self.bundle.version,
+        )
+
+    def score(self, text_or_html: str | bytes, *, url: str | None = None, source: str = "") -> Result:
+        """Score text or HTML (sniffed). Raises InputError on unusable input."""
+        from .extract.sources import page_from_bytes, page_from_string
+
+        if isinstance(text_or_html, bytes):
+            page = page_from_bytes(text_or_html, source=source, url=url, settings=self.settings)
+        else:
+            page = page_from_string(text_or_html, source=source, url=url, settings=self.settings)
+        return self.score_page(page)
+
+    def score_url(self, url: str) -> Result:
+        """Fetch a URL safely (see extract/fetch.py) and score it. Raises FetchError."""
+        from .extract.fetch import fetch
+        from .extract.sources import page_from_bytes
+
+        got = fetch(url, self.settings)
+        is_html = "html" in got.content_type
+        page = page_from_bytes(
+            got.body, source=url, url=got.url, is_html=is_html, charset=got.charset,
+            settings=self.settings,
+        )
+        return self.score_page(page)
+
+    def score_path(self, path: str | Path) -> Result:
+        from .extract.sources import read_path
+
+        return self.score_page(read_path(path, settings=self.settings))
+
+    def score_source(self, source: str) -> Result:
+        """Score a path, ``-`` (stdin) or URL; any failure becomes an error Result."""
+        import sys
+
+        try:
+            if source == "-":
+                from .extract.sources import page_from_bytes
+
+                data = sys.stdin.buffer.read(self.settings.max_input_bytes + 1)
+                page = page_from_bytes(data, source="-", settings=self.settings)
+                return self.score_page(page)
+            if source.lower().startswith(("http://", "https://")):
+                return self.score_url(source)
+            return self.score_path(source)
+        except QualityScoreError as exc:
+            return error_result(source, exc.type, exc.message)
+        except RecursionError:
+            return error_result(source, "input.too_complex", "input is nested too deeply to analyse")
+        except MemoryError:
+            return error_result(source, "input.too_large", "input is too large to analyse in memory")
+
+    def score_many(self, items: Iterable[str | bytes]) -> Iterator[Result]:
+        """Score texts/HTML in order; an unusable item yields an error Result, not an exception."""
+        for i, item in enumerate(items):
+            try:
+                yield self.score(item, source=f"#{i}")
+            except InputError as exc:
+                yield error_result(f"#{i}", exc.type, exc.message)
+
+
+def error_result(source: str, type_: str, message: str) -> Result:
+    return Result(source=source, error=ErrorInfo(type_, message))
+
+
+@lru_cache(maxsize=1)
+def default_scorer() -> Scorer:
+    """The shipped model with default settings, loaded on first use."""
+    return Scorer.load()
+
+
+def score(text_or_html: str | bytes, *, url: str | None = None) -> Result:
+    """Score one page of text or HTML with the shipped model."""
+    return default_scorer().score(text_or_html, url=url)

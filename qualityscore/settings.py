@@ -1,0 +1,52 @@
+"""One settings object with packaged defaults (see trafilatura's settings.py).
+
+Built from keyword arguments in the library (``Settings(review_below=60)``) or from CLI
+options through ``Settings.from_options`` — never both loose kwargs and an object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+DEFAULT_USER_AGENT = (
+    "qualityscore/{version} (+health page quality scorer; "
+    "https://example.invalid/qualityscore)"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Limits and thresholds. Every number a named default, none buried in code."""
+
+    # Decisions. None means "take the thresholds stored in the model bundle".
+    review_below: float | None = None
+    reject_below: float | None = None
+
+    # Input limits: bigger inputs are an error result, never a silent truncation.
+    max_input_bytes: int = 5_000_000
+    max_text_chars: int = 1_000_000
+    max_html_depth: int = 2_000
+
+    # URL fetching (the only network code lives in extract/fetch.py).
+    allow_private: bool = False
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    total_timeout: float = 20.0
+    max_redirects: int = 5
+    max_response_bytes: int = 5_000_000
+    user_agent: str = DEFAULT_USER_AGENT
+
+    # Findings kept per result (the signals still count all hits).
+    max_findings: int = 50
+
+    def with_options(self, **options: Any) -> Settings:
+        """A copy with the given options set; ``None`` values are ignored (CLI adapter)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(options) - known
+        if unknown:
+            raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return replace(self, **{k: v for k, v in options.items() if v is not None})
+
+
+DEFAULT_SETTINGS = Settings()

@@ -1,0 +1,138 @@
+"""Boilerplate: spam-blog and scraped-page residue.
+
+Comment-form text, "report this page", template clickbait titles, title lines repeated
+through the body and keyword stuffing (one content phrase repeated far beyond need).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..page import Page
+from ..text import Doc
+from .base import SignalFamily, SignalOutput, phrase_regex
+
+SCRAPE_RESIDUE = (
+    r"leave\s+a\s+(?:reply|comment)",
+    r"your\s+email\s+address\s+will\s+not\s+be\s+published",
+    r"required\s+fields\s+are\s+marked",
+    r"notify\s+me\s+of\s+(?:new|follow[-\s]up)\s+(?:comments|posts)",
+    r"save\s+my\s+name,?\s+email",
+    r"post\s+comment",
+    r"report\s+this\s+(?:page|post|ad|content)",
+    r"(?:related|similar|popular|recent)\s+posts",
+    r"you\s+(?:may|might)\s+also\s+like",
+    r"share\s+(?:this\s*:|on\s+(?:facebook|twitter|pinterest))",
+    r"filed\s+under",
+    r"posted\s+in\s+uncategori[sz]ed",
+    r"(?:previous|next)\s+post",
+    r"lorem\s+ipsum",
+    r"powered\s+by\s+wordpress",
+    r"this\s+entry\s+was\s+posted",
+    r"\d+\s+comments?",
+    r"click\s+to\s+(?:share|tweet|print)",
+)
+CLICKBAIT = (
+    r"you\s+won'?t\s+believe",
+    r"doctors\s+(?:hate|are\s+stunned|don'?t\s+want)",
+    r"(?:this|one)\s+(?:weird|simple|strange|odd)\s+trick",
+    r"what\s+happens\s+next",
+    r"shocking\s+(?:truth|secret|results?)",
+    r"(?:little[-\s]known|secret)\s+(?:trick|cure|remedy|method)",
+    r"(?:big\s+pharma|they)\s+(?:don'?t\s+want\s+you\s+to\s+know)",
+    r"top\s+\d+\s+\w+",
+    r"number\s+\d+\s+will\s+(?:shock|surprise)",
+)
+_RESIDUE_RE = phrase_regex(SCRAPE_RESIDUE)
+_CLICKBAIT_RE = phrase_regex(CLICKBAIT)
+
+
+class BoilerplateSignals(SignalFamily):
+    family = "boilerplate"
+    feature_names = (
+        "residue_per_100w",
+        "clickbait_hits",
+        "title_repeats",
+        "duplicate_line_share",
+        "keyword_stuffing",
+    )
+
+    def __init__(
+        self,
+        *,
+        min_title_chars: int = 12,
+        min_line_chars: int = 25,
+        stuffing_ngram: int = 2,
+        stuffing_min_repeats: int = 8,
+        stuffing_per_100w: float = 2.5,
+    ) -> None:
+        self.min_title_chars = min_title_chars
+        self.min_line_chars = min_line_chars
+        self.stuffing_ngram = stuffing_ngram
+        self.stuffing_min_repeats = stuffing_min_repeats
+        self.stuffing_per_100w = stuffing_per_100w
+
+    def analyze(self, doc: Doc, page: Page) -> SignalOutput:
+        out = SignalOutput()
+        f = out.features
+        text = doc.text
+        residue = list(_RESIDUE_RE.finditer(text))
+        for m in residue:
+            out.findings.append(self.finding(doc, "scrape_residue", m.start(), m.end(), weight=0.7))
+        f["residue_per_100w"] = doc.per_100_words(len(residue))
+
+        clickbait = list(_CLICKBAIT_RE.finditer(text))
+        for m in clickbait:
+            out.findings.append(self.finding(doc, "clickbait", m.start(), m.end(), weight=1.0))
+        title_bait = 1 if page.title and _CLICKBAIT_RE.search(page.title) else 0
+        f["clickbait_hits"] = float(len(clickbait) + title_bait)
+
+        title = page.title.strip().lower()
+        repeats = 0
+        if len(title) >= self.min_title_chars:
+            pos = doc.lower_text.find(title)
+            seen = 0
+            while pos >= 0:
+                seen += 1
+                if seen >= 2:
+                    out.findings.append(
+                        self.finding(doc, "duplicated_title", pos, pos + len(title), weight=0.6)
+                    )
+                pos = doc.lower_text.find(title, pos + len(title))
+            repeats = max(seen - 1, 0)
+        f["title_repeats"] = float(repeats)
+
+        lines = [ln.strip().lower() for ln in text.splitlines() if len(ln.strip()) >= self.min_line_chars]
+        counts = Counter(lines)
+        dup = sum(c - 1 for c in counts.values() if c > 1)
+        f["duplicate_line_share"] = dup / len(lines) if lines else 0.0
+
+        f["keyword_stuffing"] = self._stuffing(doc, out)
+        return out
+
+    def _stuffing(self, doc: Doc, out: SignalOutput) -> float:
+        """Repeats per 100 words of the most repeated content n-gram; a finding past the cut."""
+        idx = doc.content_index
+        n = self.stuffing_ngram
+        if len(idx) < n + 1:
+            return 0.0
+        toks = doc.tokens
+        grams: Counter[tuple[str, ...]] = Counter()
+        first: dict[tuple[str, ...], int] = {}
+        for k in range(len(idx) - n + 1):
+            window = idx[k : k + n]
+            # Only adjacent content words form a phrase (no stopword in between).
+            if window[-1] - window[0] != n - 1:
+                continue
+            gram = tuple(toks[i].lower for i in window)
+            grams[gram] += 1
+            first.setdefault(gram, k)
+        if not grams:
+            return 0.0
+        gram, count = grams.most_common(1)[0]
+        rate = doc.per_100_words(count)
+        if count >= self.stuffing_min_repeats and rate >= self.stuffing_per_100w:
+            k = first[gram]
+            start, end = toks[idx[k]].start, toks[idx[k + n - 1]].end
+            out.findings.append(self.finding(doc, "keyword_stuffing", start, end, weight=0.8))
+        return rate

@@ -1,0 +1,194 @@
+"""Citation support: medical claims versus the references behind them.
+
+A claim ("studies show 70% ...", "clinically proven", "cures") is supported when its
+sentence, or the next one, carries a reference marker (numbered reference, author-year,
+DOI, PMID) or a link to a journal or public-health site. Unsupported claims are findings.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from ..page import Page
+from ..text import Doc
+from .base import MISSING, SignalFamily, SignalOutput, phrase_regex
+
+# Claims, by strength. Statistics are common in honest consumer text (NIH pages quote
+# prevalence without references), so they weigh less than miracle language.
+STATISTIC_CLAIMS = (
+    r"\d+(?:\.\d+)?\s?(?:%|percent|per\s?cent)",
+    r"\d+\s+(?:times|fold)\s+(?:more|less|higher|lower|better|faster)",
+    r"(?:one|two|three|four|\d+)\s+(?:in|out\s+of)\s+(?:every\s+)?(?:\d+|ten|five|four|three|two)\s+(?:people|patients|adults|women|men|children|users)",
+)
+RESEARCH_CLAIMS = (
+    r"(?:studies|research|trials|scientists|researchers|experts|doctors|science)\s+(?:have\s+|has\s+)?"
+    r"(?:show|shows|shown|prove|proves|proven|found|find|finds|confirm|confirms|confirmed|agree|agrees|say|says|recommend|recommends)",
+    r"(?:a|one|new|recent|landmark)\s+(?:study|trial|survey)\s+(?:showed|shows|found|finds|proved|proves|confirmed)",
+    r"according\s+to\s+(?:a\s+)?(?:recent\s+)?(?:studies|research|experts|scientists)",
+)
+STRONG_CLAIMS = (
+    r"(?:clinically|scientifically|medically)\s+(?:proven|tested|validated)",
+    r"proven\s+to",
+    r"fda[-\s](?:approved|cleared|registered)",
+    r"100\s?%\s+(?:safe|natural|effective|guaranteed|pure)",
+    r"(?:completely|totally|perfectly)\s+safe",
+    r"(?:with|causes?|has)\s+no\s+(?:known\s+)?side[-\s]effects",
+    r"without\s+(?:any\s+)?side[-\s]effects",
+    r"free\s+(?:of|from)\s+side[-\s]effects",
+    r"(?:cures?|cured|curing)\s+(?:your\s+|all\s+|any\s+)?\w+",
+    r"miracle\s+\w+",
+    r"guaranteed\s+(?:results|to)",
+    r"works?\s+(?:instantly|overnight|in\s+days)",
+    r"(?:reverses?|eliminates?|eradicates?)\s+(?:your\s+)?\w+",
+)
+_STAT_RE = phrase_regex(STATISTIC_CLAIMS)
+_RESEARCH_RE = phrase_regex(RESEARCH_CLAIMS)
+_STRONG_RE = phrase_regex(STRONG_CLAIMS)
+
+_NUMBERED_REF_RE = re.compile(r"\[(?:\d{1,3})(?:\s*[-–,]\s*\d{1,3})*\]|(?<=[a-z.,])(?:\^\d{1,3})")
+_SURNAME = r"(?:(?:van|von|de|der|den|da|di|la|le|du|del)\s+)*[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*"
+_AUTHOR_YEAR_RE = re.compile(
+    # (Smith, 2019) (Müller et al., 2019) (van der Berg et al. 2019) (American Heart Association, 2017)
+    rf"\(\s*{_SURNAME}(?:\s+{_SURNAME}){{0,4}}(?:\s+(?:et\s+al\.?|and|&)\s*(?:{_SURNAME})?)?,?\s+(?:19|20)\d{{2}}[a-z]?\s*[;)]"
+    rf"|{_SURNAME}\s+(?:et\s+al\.?|and\s+{_SURNAME})\s+\((?:19|20)\d{{2}}[a-z]?\)"
+)
+# A claim right after a negation is honest caution, not a claim: "no cure for", "not proven to".
+_NEGATION_BEFORE_RE = re.compile(r"\b(?:no|not|never|nor|without|n't|cannot)\b[\w\s,'’-]{0,20}$", re.I)
+_DOI_RE = re.compile(
+    r"\b(?:doi:\s?|https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/[^\s\"<>]*[^\s\"<>.,;:)\]]", re.I
+)
+_PMID_RE = re.compile(r"\bPMID:?\s?\d{5,9}\b|\bPMC\d{5,9}\b")
+_REF_HEADING_RE = re.compile(
+    r"^[ \t]*(?:references|sources|bibliography|citations|works\s+cited|further\s+reading|"
+    r"selected\s+references|literature)[ \t]*:?[ \t]*$",
+    re.I | re.M,
+)
+
+AUTHORITATIVE_SUFFIXES = (".gov", ".edu", ".nhs.uk", ".gov.uk", ".gc.ca", ".gov.au", ".int", ".ac.uk")
+AUTHORITATIVE_HOSTS = frozenset(
+    {
+        "doi.org", "dx.doi.org", "pubmed.ncbi.nlm.nih.gov", "ncbi.nlm.nih.gov", "nih.gov",
+        "who.int", "cochranelibrary.com", "nejm.org", "thelancet.com", "bmj.com",
+        "jamanetwork.com", "nature.com", "sciencedirect.com", "springer.com",
+        "link.springer.com", "onlinelibrary.wiley.com", "academic.oup.com",
+        "journals.plos.org", "cell.com", "annals.org", "ahajournals.org",
+        "mayoclinic.org", "clinicaltrials.gov", "europepmc.org", "medlineplus.gov",
+    }
+)
+
+
+def is_authoritative(href: str) -> bool:
+    """A link to a journal, a registry or a public-health body."""
+    try:
+        host = (urlsplit(href).hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if host in AUTHORITATIVE_HOSTS or host.endswith(AUTHORITATIVE_SUFFIXES):
+        return True
+    if any(host == s.lstrip(".") for s in AUTHORITATIVE_SUFFIXES):  # "nhs.uk" itself
+        return True
+    return any(host.endswith("." + h) for h in AUTHORITATIVE_HOSTS)
+
+
+class CitationSignals(SignalFamily):
+    family = "citation"
+    feature_names = (
+        "claims_per_100w",
+        "strong_claims_per_100w",
+        "uncited_claim_share",
+        "uncited_strong_claims",
+        "reference_markers_per_100w",
+        "doi_pmid_count",
+        "has_reference_section",
+        "authoritative_links",
+        "authoritative_link_share",
+    )
+
+    def __init__(
+        self,
+        *,
+        statistic_weight: float = 0.5,
+        research_weight: float = 0.8,
+        strong_weight: float = 1.2,
+        support_window_sentences: int = 1,
+    ) -> None:
+        self.statistic_weight = statistic_weight
+        self.research_weight = research_weight
+        self.strong_weight = strong_weight
+        self.support_window_sentences = support_window_sentences
+
+    def analyze(self, doc: Doc, page: Page) -> SignalOutput:
+        out = SignalOutput()
+        f = out.features
+        text = doc.text
+        sentences = doc.sentences
+
+        # Where the support is: character spans of markers and of authoritative anchors.
+        support = [m.start() for m in _NUMBERED_REF_RE.finditer(text)]
+        support += [m.start() for m in _AUTHOR_YEAR_RE.finditer(text)]
+        dois = [m.start() for m in _DOI_RE.finditer(text)] + [m.start() for m in _PMID_RE.finditer(text)]
+        support += dois
+        marker_count = len(support)
+        auth_links = [lk for lk in page.links if is_authoritative(lk.href)]
+        support += [lk.start for lk in auth_links if lk.start >= 0]
+        supported_sentences = set()
+        for pos in support:
+            for i, (s, e) in enumerate(sentences):
+                if s <= pos < e:
+                    supported_sentences.add(i)
+                    break
+
+        claims: list[tuple[int, int, str, float]] = []
+        taken: list[tuple[int, int]] = []
+        for pattern, kind, weight in (
+            (_STRONG_RE, "unsupported_claim", self.strong_weight),
+            (_RESEARCH_RE, "unsupported_research_claim", self.research_weight),
+            (_STAT_RE, "unsupported_statistic", self.statistic_weight),
+        ):
+            for m in pattern.finditer(text):
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                if kind != "unsupported_statistic" and _NEGATION_BEFORE_RE.search(
+                    text, max(0, m.start() - 30), m.start()
+                ):
+                    continue
+                taken.append((m.start(), m.end()))
+                claims.append((m.start(), m.end(), kind, weight))
+
+        uncited = uncited_strong = 0
+        for start, end, kind, weight in claims:
+            idx = next((i for i, (s, e) in enumerate(sentences) if s <= start < e), -1)
+            window = range(idx, idx + self.support_window_sentences + 1)
+            if any(i in supported_sentences for i in window):
+                continue
+            uncited += 1
+            if kind == "unsupported_claim":
+                uncited_strong += 1
+            out.findings.append(self.finding(doc, kind, start, end, weight=weight))
+        strong_total = sum(1 for c in claims if c[2] == "unsupported_claim")
+        f["claims_per_100w"] = doc.per_100_words(len(claims))
+        f["strong_claims_per_100w"] = doc.per_100_words(strong_total)
+        f["uncited_claim_share"] = uncited / len(claims) if claims else 0.0
+        f["uncited_strong_claims"] = float(uncited_strong)
+        f["reference_markers_per_100w"] = doc.per_100_words(marker_count)
+        f["doi_pmid_count"] = float(len(dois))
+        heading = _REF_HEADING_RE.search(text)
+        f["has_reference_section"] = 1.0 if heading else 0.0
+        if heading:
+            out.findings.append(
+                self.finding(doc, "reference_section", heading.start(), heading.end(), weight=-0.8)
+            )
+        for pos in sorted(set(dois))[:5]:
+            m = _DOI_RE.match(text, pos) or _PMID_RE.match(text, pos)
+            if m:
+                out.findings.append(self.finding(doc, "doi_or_pmid", m.start(), m.end(), weight=-0.5))
+        if page.is_html:
+            f["authoritative_links"] = float(len(auth_links))
+            f["authoritative_link_share"] = len(auth_links) / len(page.links) if page.links else 0.0
+        else:
+            f["authoritative_links"] = MISSING
+            f["authoritative_link_share"] = MISSING
+        return out

@@ -1,0 +1,341 @@
+"""Spin: the artifacts article spinners leave when they swap words for synonyms.
+
+Three kinds of evidence:
+
+* **Lexicon hits.** ``lexicons/substitutions.toml`` maps canonical terms to the
+  sense-blind synonyms spinners put in their place. A multi-word variant ("blood strain")
+  is a broken fixed term and always counts. A one-word variant ("despair") counts only in
+  medical context: next to a word that, in clean health English, keeps company with the
+  canonical term ("symptoms of despair", "temper swings"), so that a patient's own account
+  of despair or a "temper tantrum" stays quiet.
+* **Off-register words.** Learned at train time from clean health text (see
+  ``SpinResources``): a content word next to a medical anchor that clean health writing
+  almost never uses, although general English uses it often (by wordfreq). This is what
+  reaches substitutions no lexicon lists.
+* **Mangled citations and numbers**: spelled-out years in citations ("et al. (twenty
+  fourteen)"), the spinner's treatment of digits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import tomllib
+
+from ..page import Page
+from ..text import STOPWORDS, Doc
+from .base import SignalFamily, SignalOutput
+
+
+@dataclass(frozen=True)
+class Substitution:
+    canonical: str
+    variant: str
+    kind: str  # "medical" | "everyday"
+    category: str
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Variants indexed by their first word for a single pass over the tokens."""
+
+    entries: tuple[Substitution, ...]
+    by_first: dict[str, tuple[tuple[tuple[str, ...], Substitution], ...]] = field(
+        default_factory=dict
+    )
+    canonical_words: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_entries(cls, entries: list[Substitution], *, max_anchor_zipf: float = 4.8) -> Lexicon:
+        """Index the entries for detection.
+
+        A multi-word variant that contains a whole canonical term ("decrease blood
+        pressure") reads as a real phrase, so it is kept for the spinner simulator but
+        not used as evidence. Canonical words that are very common English
+        (``max_anchor_zipf`` on wordfreq's scale: "common", "high") do not mark a context
+        as medical.
+        """
+        from wordfreq import zipf_frequency
+
+        canon_phrases = {f" {e.canonical} " for e in entries if " " in e.canonical}
+        index: dict[str, list[tuple[tuple[str, ...], Substitution]]] = {}
+        for e in entries:
+            words = tuple(e.variant.lower().split())
+            if len(words) > 1 and any(c in f" {e.variant} " for c in canon_phrases):
+                continue
+            index.setdefault(words[0], []).append((words, e))
+        by_first = {
+            k: tuple(sorted(v, key=lambda item: -len(item[0]))) for k, v in index.items()
+        }
+        canon = frozenset(
+            w
+            for e in entries
+            if e.kind == "medical"
+            for w in e.canonical.split()
+            if w not in STOPWORDS and len(w) > 2 and zipf_frequency(w, "en") < max_anchor_zipf
+        ) | medical_context_words()
+        return cls(tuple(entries), by_first, canon)
+
+    def without(self, canonicals: set[str]) -> Lexicon:
+        """The lexicon minus whole canonical terms (for held-out evaluation)."""
+        return Lexicon.from_entries([e for e in self.entries if e.canonical not in canonicals])
+
+
+@lru_cache(maxsize=1)
+def medical_context_words() -> frozenset[str]:
+    """``lexicons/medical_context.txt``: generic clinical words that mark medical context."""
+    raw = resources.files("qualityscore.lexicons").joinpath("medical_context.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower() for line in raw.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """Every ``lexicons/substitutions*.toml`` file, in name order, as one lexicon."""
+    folder = resources.files("qualityscore.lexicons")
+    files = sorted(
+        (f for f in folder.iterdir() if f.name.startswith("substitutions") and f.name.endswith(".toml")),
+        key=lambda f: f.name,
+    )
+    entries = []
+    for f in files:
+        data = tomllib.loads(f.read_text("utf-8"))
+        entries += [
+            Substitution(t["canonical"].lower(), v.lower(), t.get("kind", "medical"), t.get("category", ""))
+            for t in data.get("term", [])
+            for v in t["variants"]
+        ]
+    return Lexicon.from_entries(entries)
+
+
+@dataclass(frozen=True)
+class SpinResources:
+    """What the spin detector learns from clean health text at train time.
+
+    ``collocates[term]``: content words seen near the canonical term in clean text.
+    ``health_zipf[word]``: the word's frequency in clean health text on wordfreq's Zipf
+    scale (log10 per billion words), for the words seen often enough to count.
+    """
+
+    collocates: dict[str, frozenset[str]] = field(default_factory=dict)
+    health_zipf: dict[str, float] = field(default_factory=dict)
+    anchors: frozenset[str] = frozenset()
+    attested_variants: frozenset[str] = frozenset()
+
+    def to_plain(self) -> dict[str, object]:
+        """Plain containers (dict/list/str/float) that skops persists without custom types."""
+        return {
+            "collocates": {k: sorted(v) for k, v in self.collocates.items()},
+            "health_zipf": dict(self.health_zipf),
+            "anchors": sorted(self.anchors),
+            "attested_variants": sorted(self.attested_variants),
+        }
+
+    @classmethod
+    def from_plain(cls, data: dict[str, object] | None) -> SpinResources:
+        if not data:
+            return cls()
+        return cls(
+            collocates={k: frozenset(v) for k, v in dict(data["collocates"]).items()},  # type: ignore[arg-type]
+            health_zipf={k: float(v) for k, v in dict(data["health_zipf"]).items()},  # type: ignore[arg-type]
+            anchors=frozenset(data["anchors"]),  # type: ignore[arg-type]
+            attested_variants=frozenset(data.get("attested_variants", ())),  # type: ignore[arg-type]
+        )
+
+
+_SENTENCE_BREAK_RE = re.compile(r"[.!?;:]|\n")
+_MANGLED_CITATION_RE = re.compile(
+    r"(?:et\.?\s+al\.?|,)\s*\(?\s*(?:nineteen|twenty|two\s+thousand)(?:[\s-]+(?:and\s+)?[a-z]+){0,3}\s*\)",
+    re.I,
+)
+_SPELLED_PERCENT_RE = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety)(?:[\s-][a-z]+)?\s+(?:p\.c\.|per-cent|pc)(?!\w)",
+    re.I,
+)
+
+
+class SpinSignals(SignalFamily):
+    family = "spin"
+    feature_names = (
+        "substitutions_per_100w",
+        "broken_terms_per_100w",
+        "substituted_medical_share",
+        "everyday_swaps_per_100w",
+        "off_register_per_100w",
+        "off_register_mean",
+        "mangled_citations",
+    )
+
+    def __init__(
+        self,
+        *,
+        lexicon: Lexicon | None = None,
+        spin_resources: SpinResources | None = None,
+        context_window: int = 3,
+        off_register_gap: float = 2.0,
+        off_register_min_zipf: float = 3.0,
+        broken_term_weight: float = 1.0,
+        substituted_term_weight: float = 0.8,
+        ambiguous_variant_zipf: float = 3.5,
+    ) -> None:
+        self.lexicon = lexicon if lexicon is not None else load_lexicon()
+        self.spin_resources = spin_resources or SpinResources()
+        self.context_window = context_window
+        self.off_register_gap = off_register_gap
+        self.off_register_min_zipf = off_register_min_zipf
+        self.broken_term_weight = broken_term_weight
+        self.substituted_term_weight = substituted_term_weight
+        self.ambiguous_variant_zipf = ambiguous_variant_zipf
+
+    # -- helpers ---------------------------------------------------------------------
+    def _context_words(self, doc: Doc, i: int, j: int) -> set[str]:
+        """Content words within ``context_window`` tokens, not crossing a sentence end."""
+        toks, text = doc.tokens, doc.text
+        out: set[str] = set()
+        for step, edge in ((-1, i), (1, j - 1)):
+            k = edge
+            for _ in range(self.context_window):
+                nxt = k + step
+                if not 0 <= nxt < len(toks):
+                    break
+                lo, hi = (toks[nxt].end, toks[k].start) if step < 0 else (toks[k].end, toks[nxt].start)
+                if _SENTENCE_BREAK_RE.search(text, lo, hi):
+                    break
+                k = nxt
+                if toks[k].is_word and toks[k].lower not in STOPWORDS:
+                    out.add(toks[k].lower)
+        return out
+
+    def _in_medical_context(self, sub: Substitution, context: set[str]) -> bool:
+        """Is a one-word variant standing where clean health text puts the canonical term?
+
+        A word that clean health writing itself uses often ("resident", "boost") needs a
+        collocate of the canonical term nearby; a word it rarely uses needs only a
+        medical anchor word.
+        """
+        res = self.spin_resources
+        collocates = res.collocates.get(sub.canonical)
+        if collocates is not None and context & collocates:
+            return True
+        if res.health_zipf.get(sub.variant, 0.0) >= self.ambiguous_variant_zipf:
+            return False
+        return bool(context & (res.anchors or self.lexicon.canonical_words))
+
+    def analyze(self, doc: Doc, page: Page) -> SignalOutput:
+        out = SignalOutput()
+        f = out.features
+        toks = doc.tokens
+        by_first = self.lexicon.by_first
+        substituted = broken = everyday = 0
+        canonical_seen = 0
+        canonical_words = self.lexicon.canonical_words
+        i = 0
+        n = len(toks)
+        while i < n:
+            tok = toks[i].lower
+            if tok in canonical_words:
+                canonical_seen += 1
+            candidates = by_first.get(tok)
+            if not candidates:
+                i += 1
+                continue
+            match = None
+            for words, sub in candidates:
+                j = i + len(words)
+                if j <= n and all(toks[i + k].lower == w for k, w in enumerate(words)):
+                    match = (words, sub, j)
+                    break
+            if match is None:
+                i += 1
+                continue
+            words, sub, j = match
+            start, end = toks[i].start, toks[j - 1].end
+            if sub.variant in self.spin_resources.attested_variants:
+                i = j
+                continue
+            if sub.kind == "everyday":
+                everyday += 1
+            elif len(words) > 1:
+                broken += 1
+                out.findings.append(
+                    self.finding(doc, "broken_term", start, end, weight=self.broken_term_weight,
+                                 suggestion=sub.canonical)
+                )
+            elif self._in_medical_context(sub, self._context_words(doc, i, j)):
+                substituted += 1
+                out.findings.append(
+                    self.finding(doc, "substituted_term", start, end,
+                                 weight=self.substituted_term_weight, suggestion=sub.canonical)
+                )
+            i = j
+
+        off_count, off_mean = self._off_register(doc, out)
+        mangled = list(_MANGLED_CITATION_RE.finditer(doc.text)) + list(
+            _SPELLED_PERCENT_RE.finditer(doc.text)
+        )
+        for m in mangled:
+            out.findings.append(self.finding(doc, "mangled_citation", m.start(), m.end(), weight=0.8))
+
+        f["substitutions_per_100w"] = doc.per_100_words(substituted + broken)
+        f["broken_terms_per_100w"] = doc.per_100_words(broken)
+        total_medical = substituted + broken + canonical_seen
+        f["substituted_medical_share"] = (substituted + broken) / total_medical if total_medical else 0.0
+        f["everyday_swaps_per_100w"] = doc.per_100_words(everyday)
+        f["off_register_per_100w"] = doc.per_100_words(off_count)
+        f["off_register_mean"] = off_mean
+        f["mangled_citations"] = float(len(mangled))
+        return out
+
+    def _off_register(self, doc: Doc, out: SignalOutput) -> tuple[int, float]:
+        """Count content words next to a medical anchor that clean health text avoids.
+
+        gap = general-English Zipf (wordfreq) - clean-health Zipf. Spinner synonyms are
+        ordinary English words that health writers do not use in that slot.
+        """
+        res = self.spin_resources
+        if not res.health_zipf or not res.anchors:
+            return 0, 0.0
+        from wordfreq import zipf_frequency
+
+        health = res.health_zipf
+        anchors = res.anchors
+        toks = doc.tokens
+        idx = doc.content_index
+        gaps: list[float] = []
+        count = 0
+        floor = min(health.values(), default=0.0)
+        for pos, k in enumerate(idx):
+            w = toks[k].lower
+            if w in anchors or len(w) < 4:
+                continue
+            near = False
+            for q in (pos - 1, pos + 1):
+                if 0 <= q < len(idx) and abs(idx[q] - k) <= 2 and toks[idx[q]].lower in anchors:
+                    near = True
+                    break
+            if not near:
+                continue
+            general = _zipf(w, zipf_frequency)
+            if general < self.off_register_min_zipf:
+                continue
+            gap = general - health.get(w, floor)
+            gaps.append(gap)
+            if gap >= self.off_register_gap:
+                count += 1
+        return count, (sum(gaps) / len(gaps) if gaps else 0.0)
+
+
+@lru_cache(maxsize=200_000)
+def _zipf(word: str, fn) -> float:  # type: ignore[no-untyped-def]
+    return float(fn(word, "en"))
+
+
+def zipf_of_counts(count: int, total: int) -> float:
+    """Zipf value of a corpus count: log10 of frequency per billion words."""
+    return math.log10(count / total * 1e9) if count and total else 0.0

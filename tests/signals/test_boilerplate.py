@@ -1,0 +1,133 @@
+"""Boilerplate: scrape residue, clickbait, repeated titles and keyword stuffing."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualityscore.page import Page
+from qualityscore.signals.boilerplate import BoilerplateSignals
+
+BOIL = BoilerplateSignals()
+RESIDUE = "boilerplate.scrape_residue"
+CLICKBAIT = "boilerplate.clickbait"
+TITLE = "boilerplate.duplicated_title"
+STUFFING = "boilerplate.keyword_stuffing"
+ALL_BOIL = (RESIDUE, CLICKBAIT, TITLE, STUFFING)
+
+STUFFED = " ".join(
+    ["Cheap vitamin pills online are great, and cheap vitamin pills ship fast."] * 6
+)
+VARIED = (
+    "Sleep problems are common after a bereavement. Grief can make it hard to switch "
+    "off at night, and worry tends to loom larger in the small hours. A steady routine "
+    "helps: get up at the same time each morning, spend some time outdoors in daylight "
+    "and keep naps short. If you lie awake for a long while, get up, read something "
+    "calm in dim light and return to bed when drowsy. Most people find that their rest "
+    "improves over a few weeks."
+)
+
+TEXT_CASES = [
+    pytest.param("Leave a reply. Your email address will not be published.", [RESIDUE],
+                 [CLICKBAIT], id="residue-comment-form"),
+    pytest.param("Required fields are marked with a star.", [RESIDUE], [], id="residue-required"),
+    pytest.param("12 comments so far on this article.", [RESIDUE], [], id="residue-comment-count"),
+    pytest.param("Related posts: five herbs for calm.", [RESIDUE], [], id="residue-related-posts"),
+    pytest.param("Share on Facebook to help a friend.", [RESIDUE], [], id="residue-share-on"),
+    pytest.param("Powered by WordPress and lots of coffee.", [RESIDUE], [],
+                 id="residue-powered-by"),
+    pytest.param("You won't believe what this juice does.", [CLICKBAIT], [RESIDUE],
+                 id="clickbait-wont-believe"),
+    pytest.param("This one weird trick melts fat overnight.", [CLICKBAIT], [],
+                 id="clickbait-weird-trick"),
+    pytest.param("The shocking truth about sugar is finally out.", [CLICKBAIT], [],
+                 id="clickbait-shocking-truth"),
+    pytest.param("The secret remedy big pharma buries.", [CLICKBAIT], [],
+                 id="clickbait-secret-remedy"),
+    pytest.param(STUFFED, [STUFFING], [CLICKBAIT], id="keyword-stuffing"),
+    # -- clean look-alikes ------------------------------------------------------------
+    pytest.param(VARIED, [], ALL_BOIL, id="clean-varied-prose"),
+    pytest.param("Leave the dressing on for two days and keep it dry.", [], [RESIDUE],
+                 id="clean-leave-the-dressing"),
+    pytest.param("Related symptoms include a sore throat and a mild fever.", [], [RESIDUE],
+                 id="clean-related-symptoms"),
+    pytest.param("Many readers believe that vitamin C cures colds; it does not.", [],
+                 [CLICKBAIT], id="clean-believe"),
+]
+
+
+@pytest.mark.parametrize(("text", "fire", "silent"), TEXT_CASES)
+def test_boilerplate_rules(sig, text, fire, silent):
+    run = sig.family(BOIL, text)
+    sig.assert_rules(run, fire, silent)
+
+
+@pytest.mark.parametrize(("text", "fire", "silent"), TEXT_CASES)
+def test_boilerplate_rules_through_signal_set(sig, text, fire, silent):
+    sig.assert_rules(sig.all(text), fire, silent)
+
+
+def test_keyword_stuffing_span_is_the_phrase(sig):
+    run = sig.family(BOIL, STUFFED)
+    assert run.texts(STUFFING) == ["Cheap vitamin"]
+    assert run.features["keyword_stuffing"] >= BOIL.stuffing_per_100w
+
+
+def test_residue_spans(sig):
+    run = sig.family(BOIL, "Leave a reply. 3 comments. Related posts.")
+    assert run.texts(RESIDUE) == ["Leave a reply", "3 comments", "Related posts"]
+
+
+# -- titles (HTML, where a page has a title) ------------------------------------------------
+
+TITLE_TEXT = "Ten tips for healthy sleep"
+REPEATED_TITLE = (
+    f"<h1>{TITLE_TEXT}</h1>"
+    "<p>Good sleep starts with a regular bedtime and a cool, dark bedroom.</p>"
+    f"<p>{TITLE_TEXT} are simple, and anyone can follow them at home.</p>"
+    f"<p>Read our {TITLE_TEXT.lower()} again whenever you struggle to settle.</p>"
+)
+TITLE_ONCE = (
+    f"<h1>{TITLE_TEXT}</h1>"
+    "<p>Good sleep starts with a regular bedtime and a cool, dark bedroom. Keep screens "
+    "out of the room and avoid coffee after lunch.</p>"
+)
+
+HTML_CASES = [
+    pytest.param(REPEATED_TITLE, TITLE_TEXT, [TITLE], [], id="duplicated-title"),
+    pytest.param(TITLE_ONCE, TITLE_TEXT, [], [TITLE], id="clean-title-once"),
+    pytest.param(
+        "<h1>Sleep tips</h1><p>Sleep tips are easy. Sleep tips help. Sleep tips work.</p>",
+        "Sleep tips", [], [TITLE], id="clean-title-too-short",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "title", "fire", "silent"), HTML_CASES)
+def test_title_rules(sig, body, title, fire, silent):
+    run = sig.family(BOIL, sig.html(body, title=title))
+    assert run.page.is_html
+    assert run.page.title == title
+    sig.assert_rules(run, fire, silent)
+
+
+def test_duplicated_title_counts_repeats_not_first_use(sig):
+    run = sig.family(BOIL, sig.html(REPEATED_TITLE, title=TITLE_TEXT))
+    hits = run.of(TITLE)
+    assert len(hits) == 2
+    assert all(f.text.lower() == TITLE_TEXT.lower() for f in hits)
+    assert run.features["title_repeats"] == 2.0
+
+
+def test_clickbait_title_counts_without_a_finding(sig):
+    page = Page(text="Cut down on sugar slowly.", title="You won't believe this diet")
+    run = sig.family(BOIL, page)
+    assert run.features["clickbait_hits"] == 1.0
+    assert CLICKBAIT not in run.rules
+
+
+def test_duplicate_lines_share(sig):
+    line = "Subscribe to our newsletter for more tips"
+    text = f"{line}\nSleep is good for the heart and the mind.\n{line}\n{line}"
+    run = sig.family(BOIL, text)
+    # Four long lines, two of them repeats of the first.
+    assert run.features["duplicate_line_share"] == pytest.approx(2 / 4)

@@ -1,0 +1,188 @@
+"""Spin: broken fixed terms, one-word swaps in medical context, mangled citations."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualityscore.signals.spin import SpinSignals, load_lexicon
+
+SPIN = SpinSignals()
+BROKEN = "spin.broken_term"
+SUBST = "spin.substituted_term"
+MANGLED = "spin.mangled_citation"
+ALL_SPIN = (BROKEN, SUBST, MANGLED)
+
+
+# (text, rules that must fire, rules that must not fire)
+RULE_CASES = [
+    pytest.param(
+        "Check your blood strain at least once a year after the age of forty.",
+        [BROKEN], [SUBST, MANGLED], id="broken-blood-strain",
+    ),
+    pytest.param(
+        "Common aspect results of the tablets include dizziness and a dry cough.",
+        [BROKEN], [MANGLED], id="broken-aspect-results",
+    ),
+    pytest.param(
+        "A large clinical ordeal enrolled volunteers from four countries.",
+        [BROKEN], [MANGLED], id="broken-clinical-ordeal",
+    ),
+    pytest.param(
+        "Common symptoms of despair include poor sleep and loss of interest.",
+        [SUBST], [BROKEN, MANGLED], id="substituted-despair-symptoms",
+    ),
+    pytest.param(
+        "Her doctor diagnosed melancholy last spring.",
+        [SUBST], [BROKEN, MANGLED], id="substituted-melancholy",
+    ),
+    pytest.param(
+        "A trial by Smith et al. (twenty fourteen) reported fewer falls.",
+        [MANGLED], [BROKEN, SUBST], id="mangled-et-al-year",
+    ),
+    pytest.param(
+        "The figures were first reported by Jones, (two thousand and nine) in a journal.",
+        [MANGLED], [BROKEN, SUBST], id="mangled-comma-year",
+    ),
+    pytest.param(
+        "Roughly twenty-five per-cent of adults are affected by it.",
+        [MANGLED], [BROKEN, SUBST], id="mangled-spelled-percent",
+    ),
+    # -- clean look-alikes ------------------------------------------------------------
+    pytest.param(
+        "When my marriage ended I felt nothing but despair for months. I stopped "
+        "answering calls from friends. Writing in a journal every evening slowly "
+        "brought me back to myself.",
+        [], ALL_SPIN, id="clean-personal-despair",
+    ),
+    pytest.param(
+        "Toddlers often throw temper tantrums when they are tired or hungry. Staying "
+        "calm, naming the feeling and waiting it out works better than shouting back.",
+        [], ALL_SPIN, id="clean-temper-tantrums",
+    ),
+    pytest.param(
+        "Blood pressure is the force of blood against the walls of your arteries. A "
+        "reading has two numbers. High blood pressure rarely causes symptoms, so many "
+        "adults do not know they have it. Checking your blood pressure with a validated "
+        "cuff is easy. Sit quietly for five minutes and take two readings a minute apart. "
+        "Cutting back on salt, staying active and drinking less alcohol can lower blood "
+        "pressure. If your blood pressure stays above target, your doctor may suggest "
+        "medicine.",
+        [], ALL_SPIN, id="clean-blood-pressure-article",
+    ),
+    pytest.param(
+        "Smith et al. (2014) reported fewer falls in 2015, and about 25% of adults "
+        "took part.",
+        [], ALL_SPIN, id="clean-numeric-citation",
+    ),
+    pytest.param(
+        "Ask about side effects before you join a clinical trial.",
+        [], ALL_SPIN, id="clean-canonical-terms",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "fire", "silent"), RULE_CASES)
+def test_spin_rules(sig, text, fire, silent):
+    run = sig.family(SPIN, text)
+    sig.assert_rules(run, fire, silent)
+
+
+@pytest.mark.parametrize(("text", "fire", "silent"), RULE_CASES)
+def test_spin_rules_through_signal_set(sig, text, fire, silent):
+    """The registry reports the same spin evidence as the family on its own."""
+    run = sig.all(text)
+    sig.assert_rules(run, fire, silent)
+
+
+# (text, the variant as written, the canonical term it replaced)
+SUGGESTION_CASES = [
+    pytest.param("Check your blood strain every year.", "blood strain", "blood pressure",
+                 id="blood-strain"),
+    pytest.param("Aspect results can include a dry mouth.", "Aspect results", "side effects",
+                 id="aspect-results"),
+    pytest.param("The clinical ordeal lasted two years.", "clinical ordeal", "clinical trial",
+                 id="clinical-ordeal"),
+    pytest.param("Watch for high blood strain in later life.", "high blood strain",
+                 "high blood pressure", id="longest-variant-wins"),
+    pytest.param("Exercise can ease temper swings.", "temper swings", "mood swings",
+                 id="temper-swings"),
+    pytest.param("Early signs of alzheimer's illness vary.", "alzheimer's illness",
+                 "alzheimer's disease", id="apostrophe-variant"),
+    pytest.param("Facet consequences are usually mild.", "Facet consequences", "side effects",
+                 id="capitalised-variant"),
+    pytest.param("Ask about the lung most cancers screening.", "lung most cancers",
+                 "lung cancer", id="lung-most-cancers"),
+    pytest.param("Common symptoms of despair include poor sleep.", "despair", "depression",
+                 id="one-word-despair"),
+]
+
+
+@pytest.mark.parametrize(("text", "variant", "canonical"), SUGGESTION_CASES)
+def test_suggestion_is_canonical_term(sig, text, variant, canonical):
+    run = sig.family(SPIN, text)
+    hits = [f for f in run.findings if f.rule in (BROKEN, SUBST)]
+    assert [f.text for f in hits] == [variant]
+    assert hits[0].suggestion == canonical
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        ("blood strain", "blood pressure"),
+        ("aspect results", "side effects"),
+        ("clinical ordeal", "clinical trial"),
+        ("temper swings", "mood swings"),
+        ("despair", "depression"),
+    ],
+)
+def test_examples_are_in_shipped_lexicon(variant, canonical):
+    """The cases above match the lexicon that ships (substitutions*.toml)."""
+    assert any(
+        e.variant == variant and e.canonical == canonical for e in load_lexicon().entries
+    )
+
+
+def test_multi_word_hits_are_broken_terms_with_full_weight(sig):
+    run = sig.family(SPIN, "Your blood strain and aspect results matter.")
+    assert run.texts(BROKEN) == ["blood strain", "aspect results"]
+    assert all(f.weight == 1.0 for f in run.of(BROKEN))
+
+
+def test_mangled_citation_span(sig):
+    run = sig.family(SPIN, "A review by Lee et al. (twenty nineteen) found fewer falls.")
+    assert run.texts(MANGLED) == ["et al. (twenty nineteen)"]
+    assert run.features["mangled_citations"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "broken", "substituted"),
+    [
+        pytest.param("Blood strain and aspect results are common.", 2, 0, id="two-broken"),
+        pytest.param("Symptoms of despair include poor sleep.", 0, 1, id="one-substituted"),
+        pytest.param("Blood pressure and side effects are common.", 0, 0, id="clean"),
+    ],
+)
+def test_substitution_features(sig, text, broken, substituted):
+    run = sig.family(SPIN, text)
+    words = len(run.page.text.split())
+    f = run.features
+    assert f["broken_terms_per_100w"] == pytest.approx(100 * broken / words)
+    assert f["substitutions_per_100w"] == pytest.approx(100 * (broken + substituted) / words)
+    assert 0.0 <= f["substituted_medical_share"] <= 1.0
+    if broken + substituted == 0:
+        assert f["substituted_medical_share"] == 0.0
+    else:
+        assert f["substituted_medical_share"] > 0.0
+
+
+def test_everyday_swaps_count_but_do_not_explain(sig):
+    """Everyday swaps ("individuals" for people) are a feature, never a finding."""
+    run = sig.family(SPIN, "Numerous individuals utilize these tips daily.")
+    assert run.features["everyday_swaps_per_100w"] > 0
+    assert not run.findings
+
+
+def test_without_resources_off_register_is_zero(sig):
+    run = sig.family(SPIN, "Symptoms of despair include poor sleep.")
+    assert run.features["off_register_per_100w"] == 0.0
+    assert run.features["off_register_mean"] == 0.0

@@ -1,0 +1,83 @@
+"""The command line: output formats, input order, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLES
+
+from qualityscore.cli import main
+
+SPUN = str(EXAMPLES / "spun-remedy.html")
+LEAFLET = str(EXAMPLES / "leaflet.txt")
+
+
+def run(*args: str, input: bytes | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def json_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def test_json_lines_in_input_order() -> None:
+    res = run("score", "--format", "json", LEAFLET, SPUN)
+    assert res.exit_code == 0
+    rows = json_lines(res.output)
+    assert [r["source"] for r in rows] == [LEAFLET, SPUN]
+    assert rows[0]["decision"] == "ok" and rows[1]["decision"] in {"review", "reject"}
+
+
+def test_unreadable_input_is_an_error_line_and_exit_2(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.txt")
+    res = run("score", "--format", "json", missing, LEAFLET, str(tmp_path))
+    assert res.exit_code == 2
+    rows = json_lines(res.output)
+    assert [r["source"] for r in rows] == [missing, LEAFLET, str(tmp_path)]
+    assert rows[0]["error"]["type"] == "input.not_found" and rows[0]["decision"] is None
+    assert rows[1]["error"] is None and rows[1]["decision"] == "ok"
+    assert rows[2]["error"]["type"] == "input.is_directory"
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("review", 1), ("reject", None)])
+def test_fail_on(fail_on: str, code: int | None) -> None:
+    res = run("score", "--format", "json", "--fail-on", fail_on, SPUN)
+    decision = json_lines(res.output)[0]["decision"]
+    if code is None:  # --fail-on reject: exit 1 only if it was rejected
+        code = 1 if decision == "reject" else 0
+    assert res.exit_code == code
+
+
+def test_fail_on_not_crossed_exits_0() -> None:
+    assert run("score", "--fail-on", "review", LEAFLET).exit_code == 0
+
+
+def test_stdin() -> None:
+    res = run("score", "--format", "json", "-", input=Path(LEAFLET).read_bytes())
+    assert res.exit_code == 0
+    assert json_lines(res.output)[0]["source"] == "-"
+
+
+def test_table_shows_score_decision_and_evidence() -> None:
+    res = run("score", SPUN, LEAFLET)
+    assert res.exit_code == 0
+    assert "decision" in res.output and "ok" in res.output
+    assert "blood strain" in res.output  # quoted evidence
+
+
+def test_version_and_help() -> None:
+    assert run("--version").output.startswith("qualityscore, version")
+    out = run("score", "--help").output
+    assert "--fail-on" in out and "--format" in out
+
+
+def test_bad_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "model.skops"
+    bad.write_bytes(b"PK\x03\x04 this is not a real archive")
+    res = CliRunner().invoke(main, ["score", "--model", str(bad), LEAFLET])
+    assert res.exit_code == 3
+    assert "model.corrupt" in res.output and "Traceback" not in res.output

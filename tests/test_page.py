@@ -1,0 +1,51 @@
+"""The JSON contract of Result.to_dict (schema_version 1)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from qualityscore.page import SCHEMA_VERSION, ErrorInfo, Finding, Result
+
+CONTRACT_KEYS = {
+    "schema_version", "source", "score", "probability_low_quality", "decision",
+    "signals", "findings", "error",
+}
+FINDING_KEYS = {"family", "rule", "start", "end", "text", "suggestion", "weight"}
+
+
+def test_scored_result_contract() -> None:
+    f = Finding("spin", "spin.broken_term", 4, 16, "blood strain", 1.0, "blood pressure")
+    r = Result(
+        source="a.txt", score=12.34, probability_low_quality=0.8766, decision="reject",
+        signals={"spin.broken_terms_per_100w": 2.0, "promotion.links_per_100w": math.nan},
+        findings=(f,),
+    )
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert CONTRACT_KEYS <= d.keys()
+    assert d["schema_version"] == SCHEMA_VERSION == 1
+    assert d["decision"] == "reject" and d["error"] is None
+    assert 0 <= d["score"] <= 100 and 0 <= d["probability_low_quality"] <= 1
+    # Missing evidence is null in JSON, never 0 and never NaN.
+    assert d["signals"]["promotion.links_per_100w"] is None
+    assert set(d["findings"][0]) == FINDING_KEYS
+    assert d["findings"][0]["suggestion"] == "blood pressure"
+
+
+def test_error_result_is_never_a_clean_page() -> None:
+    r = Result(source="gone.txt", error=ErrorInfo("input.not_found", "no such file: gone.txt"))
+    d = r.to_dict()
+    assert d["error"] == {"type": "input.not_found", "message": "no such file: gone.txt"}
+    assert d["score"] is None and d["decision"] is None
+    assert not r.ok
+
+
+def test_reasons_one_per_rule_heaviest_first() -> None:
+    fs = (
+        Finding("promotion", "promotion.call_to_action", 0, 5, "Order", 1.0),
+        Finding("promotion", "promotion.call_to_action", 10, 15, "Order", 1.0),
+        Finding("spin", "spin.broken_term", 20, 30, "x" * 10, 1.2),
+        Finding("credibility", "credibility.disclaimer", 40, 50, "y" * 10, -0.5),
+    )
+    rules = [f.rule for f in Result(source="s", findings=fs).reasons(limit=3)]
+    assert rules == ["spin.broken_term", "promotion.call_to_action", "credibility.disclaimer"]

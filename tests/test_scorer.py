@@ -1,0 +1,70 @@
+"""The library API end to end with the shipped model."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import assert_offsets_round_trip
+
+from qualityscore import Scorer, score
+from qualityscore.extract.sources import page_from_string
+from qualityscore.page import Page
+
+
+def test_spun_promotional_page_is_not_ok(scorer: Scorer, spun_html: str) -> None:
+    r = scorer.score(spun_html, source="spun")
+    assert r.decision in {"review", "reject"}
+    assert r.score is not None and r.score < scorer.review_below
+    rules = {f.rule for f in r.findings}
+    assert {"spin.broken_term", "promotion.call_to_action", "citation.unsupported_claim"} <= rules
+    assert_offsets_round_trip(page_from_string(spun_html).text, r.findings)
+
+
+def test_spun_page_as_plain_text_is_still_not_ok(scorer: Scorer, spun_html: str) -> None:
+    """Losing the links (text input) must not make spam look reliable."""
+    text = page_from_string(spun_html).text
+    r = scorer.score_page(Page(text=text, is_html=False))
+    assert r.decision in {"review", "reject"}
+    assert math.isnan(r.signals["promotion.links_per_100w"])
+
+
+def test_plain_leaflet_is_ok(scorer: Scorer, leaflet_text: str) -> None:
+    r = scorer.score(leaflet_text)
+    assert r.decision == "ok", r.to_dict()
+    assert not [f for f in r.findings if f.family == "spin"]
+
+
+def test_scores_are_bounded_and_deterministic(scorer: Scorer, spun_html: str, leaflet_text: str) -> None:
+    for doc in (spun_html, leaflet_text, "", "x", "Buy now! " * 50):
+        a, b = scorer.score(doc), scorer.score(doc)
+        assert 0.0 <= a.score <= 100.0
+        assert a.to_dict() == b.to_dict()
+
+
+def test_module_level_score_uses_shipped_model(leaflet_text: str) -> None:
+    r = score(leaflet_text)
+    assert r.model_version and r.decision == "ok"
+
+
+def test_score_many_keeps_order_and_reports_bad_items(scorer: Scorer, leaflet_text: str) -> None:
+    items = [leaflet_text, b"\x89PNG\r\n\x1a\n\x00\x00binary", "Order today! Call 1-800-555-0100."]
+    results = list(scorer.score_many(items))
+    assert [r.source for r in results] == ["#0", "#1", "#2"]
+    assert results[0].ok and results[2].ok
+    assert results[1].error is not None and results[1].error.type == "input.binary"
+    assert results[1].decision is None and results[1].score is None
+
+
+@pytest.mark.parametrize(
+    ("review", "reject", "expected"),
+    [(101.0, 100.0, "reject"), (101.0, 0.0, "review"), (0.0, 0.0, "ok")],
+)
+def test_thresholds_from_settings_decide(leaflet_text: str, review: float, reject: float, expected: str) -> None:
+    s = Scorer.load(review_below=review, reject_below=reject)
+    assert s.score(leaflet_text).decision == expected
+
+
+def test_inconsistent_thresholds_are_refused() -> None:
+    with pytest.raises(ValueError, match="reject_below"):
+        Scorer.load(review_below=10.0, reject_below=50.0)
