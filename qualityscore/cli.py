@@ -160,3 +160,13 @@ def evaluate(data_dir: Path | None, model: Path | None, out: Path, jobs: int, cv
         click.echo(f"qualityscore: error: {exc.message} [{exc.type}]", err=True)
         sys.exit(EXIT_MODEL_ERROR)
     click.echo(json.dumps(summary, indent=2))
+
+
+def _register_optional_commands() -> None:
+    """Commands in their own modules; each module imports only click at load time."""
+    from .batch.command import batch
+
+    main.add_command(batch)
+
+
+_register_optional_commands()

@@ -37,7 +37,11 @@ def print_table(results: Sequence[Result], *, reasons: int = 3, console=None) ->
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(soft_wrap=False)
+    if console is None:
+        import sys
+
+        # Piped output (logs, docs) gets a readable fixed width instead of rich's 80.
+        console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 110)
     table = Table(show_lines=True)
     table.add_column("source", overflow="fold", max_width=40)
     table.add_column("score", justify="right")

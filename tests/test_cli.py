@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES
+from qs_testkit import EXAMPLES
 
 from qualityscore.cli import main
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import assert_offsets_round_trip
+from qs_testkit import assert_offsets_round_trip
 
 from qualityscore import Scorer, score
 from qualityscore.extract.sources import page_from_string

@@ -1,0 +1,74 @@
+"""Reading inputs: decoding, sniffing, limits, and stable error types."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from qualityscore.errors import InputError
+from qualityscore.extract.sources import decode_bytes, looks_like_html, read_path
+from qualityscore.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"plain ascii text", "plain ascii text"),
+        ("caf\u00e9 au lait".encode(), "caf\u00e9 au lait"),
+        (codecs.BOM_UTF8 + "bom text".encode(), "bom text"),
+        ("utf-16 text".encode("utf-16"), "utf-16 text"),
+        (b"ordinary text with one stray \x00NUL byte", "ordinary text with one stray NUL byte"),
+    ],
+    ids=["ascii", "utf8", "utf8-bom", "utf16-bom", "nul"],
+)
+def test_decode(data: bytes, expected: str) -> None:
+    assert decode_bytes(data) == expected
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\x89PNG\r\n\x1a\n" + bytes(50), b"\x7fELF\x02\x01\x01" + bytes(50), b"PK\x03\x04" + bytes(50),
+     bytes(range(32)) * 20],
+    ids=["png", "elf", "zip", "control-chars"],
+)
+def test_binary_is_refused(data: bytes) -> None:
+    with pytest.raises(InputError) as exc:
+        decode_bytes(data)
+    assert exc.value.type == "input.binary"
+
+
+def test_latin1_is_detected() -> None:
+    text = decode_bytes("Les allergies saisonni\u00e8res sont fr\u00e9quentes en \u00e9t\u00e9.".encode("latin-1"))
+    assert "saisonni" in text
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [("<!DOCTYPE html><html>", True), ("  <html><body>", True), ("<p>Hello</p>", True),
+     ("Blood pressure < 120 is normal", False), ("# A markdown title", False)],
+)
+def test_html_sniffing(head: str, expected: bool) -> None:
+    assert looks_like_html(head) is expected
+
+
+def test_path_errors(tmp_path: Path) -> None:
+    cases = {
+        tmp_path / "missing.txt": "input.not_found",
+        tmp_path: "input.is_directory",
+    }
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * 2048)
+    cases[big] = "input.too_large"
+    for path, type_ in cases.items():
+        with pytest.raises(InputError) as exc:
+            read_path(path, settings=Settings(max_input_bytes=1024))
+        assert exc.value.type == type_, path
+
+
+def test_html_suffix_parses_html(tmp_path: Path) -> None:
+    f = tmp_path / "p.html"
+    f.write_text("<html><body><p>Regular walking helps people with knee arthritis stay mobile and strong.</p></body></html>")
+    page = read_path(f)
+    assert page.is_html and "knee arthritis" in page.text
