@@ -26,7 +26,15 @@ class Settings:
     # Input limits: bigger inputs are an error result, never a silent truncation.
     max_input_bytes: int = 5_000_000
     max_text_chars: int = 1_000_000
-    max_html_depth: int = 2_000
+    # HTML structure (input.too_complex past any of these). They bound the work of the
+    # parser and of trafilatura, whose cost grows with the tree, not with the bytes.
+    # libxml2 stops at 255 levels whatever this says (we never set huge_tree, which would
+    # lift that and its other safety limits), so values above 255 act as 255.
+    max_html_depth: int = 250
+    max_html_nodes: int = 50_000
+    # Per element. libxml2 checks each new attribute against all earlier ones, so one tag
+    # with 100,000 attributes costs a minute of parsing: refused before parsing.
+    max_html_attributes: int = 1_000
 
     # URL fetching (the only network code lives in extract/fetch.py).
     allow_private: bool = False

@@ -7,8 +7,9 @@ forms and the sentence spans, computed once per page so that no signal re-tokeni
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_right
 from functools import cached_property
+from typing import NamedTuple
 
 # Words (letters with inner apostrophes/hyphens) and numbers (with separators, %).
 TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,]\d+)*%?")
@@ -26,8 +27,13 @@ STOPWORDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token: character offsets into the text and its lowercase form.
+
+    Immutable and compared by value. A named tuple rather than a frozen dataclass: a page
+    has hundreds of tokens and a tuple is built several times faster.
+    """
+
     start: int
     end: int
     lower: str
@@ -53,9 +59,14 @@ class Doc:
         return self.text.lower()
 
     @cached_property
+    def _is_word(self) -> list[bool]:
+        # A token is a word or a number (TOKEN_RE): numbers start with a digit.
+        return [not t.lower[0].isdigit() for t in self.tokens]
+
+    @cached_property
     def words(self) -> list[str]:
         """Lowercase word tokens (numbers excluded)."""
-        return [t.lower for t in self.tokens if t.is_word]
+        return [t.lower for t, w in zip(self.tokens, self._is_word, strict=True) if w]
 
     @cached_property
     def word_count(self) -> int:
@@ -75,10 +86,23 @@ class Doc:
         return spans
 
     @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [start for start, _ in self.sentences]
+
+    def sentence_index(self, pos: int) -> int:
+        """Index into ``sentences`` of the sentence containing character ``pos``, or -1."""
+        # Spans are sorted and disjoint: the last one starting at or before pos is the
+        # only candidate.
+        i = bisect_right(self._sentence_starts, pos) - 1
+        return i if i >= 0 and pos < self.sentences[i][1] else -1
+
+    @cached_property
     def content_index(self) -> list[int]:
         """Indices into ``tokens`` of content words (not stopwords, not numbers)."""
         return [
-            i for i, t in enumerate(self.tokens) if t.is_word and t.lower not in STOPWORDS
+            i
+            for i, (t, w) in enumerate(zip(self.tokens, self._is_word, strict=True))
+            if w and t.lower not in STOPWORDS
         ]
 
     def per_100_words(self, count: float) -> float:

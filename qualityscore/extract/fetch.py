@@ -438,7 +438,8 @@ class _GuardedBackend(httpcore.SyncBackend):
                 raise FetchError(
                     f"refused to connect to {host} ({', '.join(blocked)}): private, "
                     "loopback, link-local, reserved and cloud-metadata addresses are "
-                    "blocked. Only public web pages can be fetched.",
+                    "blocked. Only public web pages can be fetched; for an intranet page "
+                    "you trust, pass --allow-private (setting allow_private=True).",
                     type="fetch.blocked_address",
                 )
         started = time.monotonic()
@@ -478,7 +479,7 @@ def _make_client(settings: Settings) -> httpx.Client:
         # a proxy would make the address check meaningless.
         trust_env=False,
         headers={
-            "User-Agent": settings.user_agent.format(version=_version()),
+            "User-Agent": settings.user_agent.replace("{version}", _version()),
             "Accept": ACCEPT,
             "Accept-Encoding": ACCEPT_ENCODING,
         },

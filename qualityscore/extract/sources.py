@@ -7,7 +7,9 @@ so that a front end can report it for that item and carry on with the rest.
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import stat
 from pathlib import Path
 
 from ..errors import InputError
@@ -111,7 +113,7 @@ def page_from_string(
     if is_html:
         from .html import parse_html
 
-        return parse_html(content, url=url, source=source)
+        return parse_html(content, url=url, source=source, settings=settings)
     return Page(text=content.strip(), is_html=False, source=source, url=url)
 
 
@@ -135,19 +137,24 @@ def page_from_bytes(
 
 
 def read_path(path: str | Path, *, settings: Settings = DEFAULT_SETTINGS) -> Page:
-    """A Page from a file: .html/.htm parsed as HTML, anything else sniffed."""
+    """A Page from a file: .html/.htm parsed as HTML, anything else sniffed.
+
+    Never reads more than ``max_input_bytes`` + 1 bytes, whatever the file is: a device
+    (/dev/zero), a pipe, or a file that grows while it is read.
+    """
     p = Path(path)
+    limit = settings.max_input_bytes
     try:
-        size = p.stat().st_size
-        if p.is_dir():
+        st = p.stat()
+        if stat.S_ISDIR(st.st_mode):
             raise InputError(f"{p} is a directory, not a file", type="input.is_directory")
-        if size > settings.max_input_bytes:
+        if stat.S_ISREG(st.st_mode) and st.st_size > limit:
             raise InputError(
-                f"{p} is {size:,} bytes; the limit is {settings.max_input_bytes:,} "
+                f"{p} is {st.st_size:,} bytes; the limit is {limit:,} "
                 "(setting max_input_bytes)",
                 type="input.too_large",
             )
-        data = p.read_bytes()
+        data = _read_at_most(p, limit + 1)
     except FileNotFoundError as exc:
         raise InputError(f"no such file: {p}", type="input.not_found") from exc
     except PermissionError as exc:
@@ -155,7 +162,23 @@ def read_path(path: str | Path, *, settings: Settings = DEFAULT_SETTINGS) -> Pag
     except IsADirectoryError as exc:
         raise InputError(f"{p} is a directory, not a file", type="input.is_directory") from exc
     except OSError as exc:
-        raise InputError(f"could not read {p}: {exc.strerror}", type="input.unreadable") from exc
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"could not read {p}: {reason}", type="input.unreadable") from exc
+    if len(data) > limit:
+        raise InputError(
+            f"{p} is more than {limit:,} bytes (setting max_input_bytes)", type="input.too_large"
+        )
     suffix = p.suffix.lower()
     is_html = True if suffix in HTML_SUFFIXES else None
     return page_from_bytes(data, source=str(path), is_html=is_html, settings=settings)
+
+
+def _read_at_most(path: Path, size: int) -> bytes:
+    """Read up to ``size`` bytes. Opened non-blocking so that a named pipe with no writer
+    reads as empty instead of hanging; reads then block as usual (a pipe being written)."""
+    nonblock = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as f:
+        if nonblock:
+            os.set_blocking(fd, True)
+        return f.read(size)

@@ -53,6 +53,16 @@ class Bundle:
     model: Any
     metadata: dict[str, Any]
     spin_resources: dict[str, Any] = field(default_factory=dict)
+    health_stats: dict[str, Any] = field(default_factory=dict)
+    spin_tagger: Any = None
+
+    def resources(self):  # type: ignore[no-untyped-def]
+        """The spin detector's learned resources, ready for ``SignalSet``."""
+        from ..signals import SpinResources
+
+        return SpinResources.from_plain(
+            self.spin_resources, stats=self.health_stats, tagger=self.spin_tagger
+        )
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -81,10 +91,26 @@ def save_bundle(bundle: Bundle, path: Path) -> None:
         "metadata_json": json.dumps(bundle.metadata, sort_keys=True),
         "spin_resources_json": json.dumps(bundle.spin_resources, sort_keys=True),
         "model": bundle.model,
+        "health_stats": _stats_for_disk(bundle.health_stats),
+        "spin_tagger": bundle.spin_tagger,
     }
     tmp = path.with_suffix(path.suffix + ".tmp")
     sio.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     tmp.replace(path)
+
+
+def _stats_for_disk(stats: dict[str, Any]) -> dict[str, Any]:
+    """The vocabulary as one string: skops writes each list item as a node of its own."""
+    if not stats:
+        return {}
+    return {**stats, "vocab": "\n".join(stats["vocab"])}
+
+
+def _stats_from_disk(stats: dict[str, Any] | None) -> dict[str, Any]:
+    if not stats:
+        return {}
+    vocab = stats["vocab"]
+    return {**stats, "vocab": vocab.split("\n") if vocab else []}
 
 
 def _looks_like_pickle(head: bytes) -> bool:
@@ -137,6 +163,8 @@ def load_bundle(path: str | Path | None = None, *, trust_pickle: bool = False) -
         metadata = json.loads(payload["metadata_json"])
         resources = json.loads(payload["spin_resources_json"])
         model = payload["model"]
+        health_stats = _stats_from_disk(payload.get("health_stats"))
+        spin_tagger = payload.get("spin_tagger")
     except ModelError:
         raise
     except Exception as exc:
@@ -144,7 +172,8 @@ def load_bundle(path: str | Path | None = None, *, trust_pickle: bool = False) -
             f"{p} could not be loaded ({type(exc).__name__}: {exc}). Retrain or re-download it.",
             type="model.corrupt",
         ) from exc
-    bundle = Bundle(model=model, metadata=metadata, spin_resources=resources)
+    bundle = Bundle(model=model, metadata=metadata, spin_resources=resources,
+                    health_stats=health_stats, spin_tagger=spin_tagger)
     check_compatible(bundle, p)
     return bundle
 

@@ -1,4 +1,8 @@
-"""The model card: a JSON and a Markdown sidecar beside the model file, from its metadata."""
+"""The model card: a JSON and a Markdown sidecar beside the model file, from its metadata.
+
+``train`` writes it from the bundle's metadata; ``evaluate --update-card`` writes it
+again with the evaluation summary added (``evaluation``), without touching the model.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,95 @@ def write_card(metadata: dict[str, Any], model_path: Path, *, evaluation: dict[s
     md_path.write_text(render_markdown(card), encoding="utf-8")
 
 
+def read_card(model_path: Path) -> dict[str, Any] | None:
+    json_path, _ = card_paths(model_path)
+    if not json_path.exists():
+        return None
+    return json.loads(json_path.read_text("utf-8"))
+
+
 def _fmt(v: Any) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def _pct(v: Any) -> str:
+    return f"{100 * v:.1f}%" if isinstance(v, (int, float)) else "n/a"
+
+
+def _num(v: Any, digits: int = 3) -> str:
+    return f"{v:.{digits}f}" if isinstance(v, (int, float)) else "n/a"
+
+
+def _evaluation_lines(ev: dict[str, Any]) -> list[str]:
+    pub = ev.get("published", {})
+    lines = [
+        "## Evaluation",
+        "",
+        f"From `qualityscore evaluate` on {ev.get('generated')}, of this model "
+        f"(`{ev.get('model_version')}`, created {ev.get('model_created')}); full report and plots "
+        "in `evaluation/reports/` (method: `evaluation/README.md`). Corpus digests "
+        + ("match" if ev.get("digests_match_training") else "**differ from**")
+        + " those the model was trained on.",
+        "",
+        "| measure | result | reference |",
+        "|---|---|---|",
+    ]
+    cv = ev.get("sondhi_cv")
+    if cv:
+        lines.append(
+            f"| Sondhi, 5-fold stratified CV (published protocol) | accuracy {_num(cv.get('accuracy'))}, "
+            f"ROC-AUC {_num(cv.get('roc_auc'))}, F1 (unreliable) {_num(cv.get('f1_unreliable'))} | "
+            f"accuracy {_num(pub.get('sondhi_2012_accuracy'), 2)} (Sondhi 2012), "
+            f"{_num(pub.get('replication_2021_accuracy'), 2)} (2021 replication); goal ≥ 0.95 |"
+        )
+    site = ev.get("sondhi_site_cv")
+    if site:
+        g = ev.get("site_grouping", {})
+        lines.append(
+            f"| Sondhi, 5-fold site-grouped CV | accuracy {_num(site.get('accuracy'))}, ROC-AUC "
+            f"{_num(site.get('roc_auc'))}, F1 (unreliable) {_num(site.get('f1_unreliable'))} | "
+            f"{g.get('groups')} sites; {_pct(g.get('key_coverage'))} of pages keyed from their HTML |"
+        )
+    for key, name in (("medquad", "MedQuAD (NIH) answers"), ("cochrane_pls", "Cochrane plain-language summaries")):
+        rates = ev.get("heldout_clean", {}).get(key)
+        if rates:
+            lines.append(
+                f"| held-out {name} scored `ok` | {_pct(rates.get('ok_rate'))} (review {_pct(rates.get('review_rate'))}, "
+                f"reject {_pct(rates.get('reject_rate'))}; n = {rates.get('n'):,}) | goal ≥ 98% |"
+            )
+    spun = ev.get("heldout_spun")
+    if spun:
+        lines.append(
+            f"| spun versions of held-out NIH/Cochrane text (synthetic) flagged | {_pct(spun.get('flagged_rate'))} "
+            f"(n = {spun.get('n'):,}) | |"
+        )
+    hs = ev.get("healthstory")
+    if hs:
+        ci = hs.get("spearman_ci95") or [None, None]
+        lines.append(
+            f"| HealthStory: Spearman of score with expert stars | {_num(hs.get('spearman'))} "
+            f"(95% CI {_num(ci[0])} to {_num(ci[1])}; n = {hs.get('n'):,}) | |"
+        )
+        lines.append(f"| HealthStory: ROC-AUC for rating < 3 | {_num(hs.get('roc_auc'))} | 0.5 = chance |")
+    if ev.get("brier") is not None:
+        lines.append(f"| Brier score, Sondhi out-of-fold probabilities | {_num(ev.get('brier'))} | 0.25 = always 0.5 |")
+    lines.append("")
+    ab = ev.get("ablation")
+    if ab:
+        lines += [
+            "Ablation (accuracy; each variant refitted in the same folds; labeled = the project's "
+            "pages held out of training, as given / text only):",
+            "",
+            "| variant | Sondhi stratified CV | Sondhi site CV | labeled held out | labeled, text only |",
+            "|---|---|---|---|---|",
+        ]
+        for r in ab:
+            lines.append(
+                f"| {r['variant']} | {_num(r.get('sondhi_stratified_cv_accuracy'))} | {_num(r.get('sondhi_site_cv_accuracy'))} "
+                f"| {_num(r.get('labeled_heldout_accuracy'))} | {_num(r.get('labeled_text_heldout_accuracy'))} |"
+            )
+        lines.append("")
+    return lines
 
 
 def render_markdown(card: dict[str, Any]) -> str:
@@ -35,7 +126,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         "unsupported); score = 100 × (1 − probability)",
         "- architecture: soft vote of two scikit-learn branches: TF-IDF words+bigrams → logistic "
         "regression, and the signal vector → gradient-boosted trees (NaN = missing HTML "
-        "evidence), probabilities averaged with text weight 0.65",
+        "evidence), probabilities averaged (see `qualityscore/model/pipeline.py`)",
         f"- features: {len(card.get('feature_names', []))} signals + text",
         "",
         "## Training data",
@@ -53,25 +144,36 @@ def render_markdown(card: dict[str, Any]) -> str:
         "`*_text` rows are the same pages with HTML evidence removed, so that missing links "
         "never count as evidence of quality. `synthetic_spun` rows are spun and promoted "
         "versions of a disjoint slice of the NIH and Cochrane text, made by "
-        "`qualityscore/model/spinner.py`.",
+        "`qualityscore/model/spinner.py`. Held-out slices of MedQuAD and Cochrane are never "
+        "trained on; evaluation uses them.",
         "",
-        "## Metrics",
+        "## Metrics recorded at training",
         "",
     ]
     metrics = card.get("metrics", {})
     for section, values in metrics.items():
         lines.append(f"**{section}**: " + ", ".join(f"{k} {_fmt(v)}" for k, v in values.items()))
         lines.append("")
+    if not metrics:
+        lines += ["none (trained with `--no-cv`)", ""]
     if card.get("evaluation"):
-        lines.append("**evaluation** (`qualityscore evaluate`): " + ", ".join(
-            f"{k} {_fmt(v)}" for k, v in card["evaluation"].items() if not isinstance(v, dict)))
-        lines.append("")
+        lines += _evaluation_lines(card["evaluation"])
     th = card.get("thresholds", {})
     lines += [
         "## Decision thresholds",
         "",
-        f"- reject when score < {th.get('reject_below')}; review when score < {th.get('review_below')}; otherwise ok",
-        f"- how chosen: {th.get('how')}",
+        f"- `reject` when score < {th.get('reject_below')}; `review` when score < {th.get('review_below')}; otherwise `ok`",
+    ]
+    if "reject_precision_target" in th:
+        lines += [
+            f"- `reject_below`: the highest cut at which the Sondhi pages scoring below it (out-of-fold) "
+            f"are low quality with precision ≥ {th['reject_precision_target']:.0%} (target precision for reject)",
+            f"- `review_below`: the lowest cut ≥ 50 that sends ≥ {th['review_recall_target']:.0%} of the low-quality "
+            "Sondhi pages to review or reject (target recall for review)",
+        ]
+    lines += [
+        f"- as recorded: {th.get('how')}",
+        "- override per run with `--review-below` / `--reject-below` (CLI) or `Settings`",
         "",
         "## Library versions",
         "",
@@ -85,6 +187,22 @@ def render_markdown(card: dict[str, Any]) -> str:
         "- Spin evidence comes from a curated lexicon plus learned word statistics; a "
         "spinner whose substitutions are all ordinary health words is hard to see.",
         "- Link features exist only for HTML input; plain text is scored without them.",
-        "",
+        "- The thresholds are tuned on Sondhi out-of-fold scores: their precision and recall "
+        "targets hold for pages like Sondhi's, not necessarily for other sources.",
     ]
+    ev = card.get("evaluation") or {}
+    cv, site = ev.get("sondhi_cv"), ev.get("sondhi_site_cv")
+    if cv and site:
+        lines.append(
+            f"- Sondhi holds many pages per site: with no site on both sides of a fold, accuracy is "
+            f"{_num(site.get('accuracy'))} instead of {_num(cv.get('accuracy'))}, so part of the "
+            "stratified figure is recognising sites rather than judging pages."
+        )
+    hs = ev.get("healthstory")
+    if hs:
+        lines.append(
+            f"- News is not spam: on HealthStory the score does not track the reviewers' journalism "
+            f"criteria (Spearman {_num(hs.get('spearman'))}, ROC-AUC {_num(hs.get('roc_auc'))} for rating < 3)."
+        )
+    lines.append("")
     return "\n".join(lines)

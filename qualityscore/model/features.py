@@ -61,13 +61,16 @@ class PageCache:
         return page
 
 
-def _analyze_chunk(pages: list[Page], resources_plain: dict | None) -> list[list[float]]:
-    signals = SignalSet(spin_resources=SpinResources.from_plain(resources_plain))
+def _analyze_chunk(pages: list[Page], resources: SpinResources) -> list[list[float]]:
+    from threadpoolctl import threadpool_limits
+
+    signals = SignalSet(spin_resources=resources)
     names = feature_names()
     rows = []
-    for p in pages:
-        feats = signals.analyze(p).features
-        rows.append([feats[n] for n in names])
+    with threadpool_limits(limits=1, user_api="openmp"):
+        for p in pages:
+            feats = signals.analyze(p).features
+            rows.append([feats[n] for n in names])
     return rows
 
 
@@ -75,7 +78,7 @@ def signal_matrix(
     pages: Sequence[Page], resources: SpinResources, *, n_jobs: int = 1, chunk: int = 200
 ) -> np.ndarray:
     """The signal vector of each page, rows in input order."""
-    plain = resources.to_plain()
+    plain = resources
     chunks = [list(pages[i : i + chunk]) for i in range(0, len(pages), chunk)]
     if n_jobs == 1 or len(chunks) == 1:
         rows = [r for c in chunks for r in _analyze_chunk(c, plain)]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from ..signals.spin import Lexicon, SpinResources, load_lexicon, zipf_of_counts
+from ..signals.spin_model import HealthStats
 from ..text import STOPWORDS, TOKEN_RE
 
 
 def learn_spin_resources(
-    texts: Iterable[str],
+    texts: Sequence[str],
     *,
+    stats: HealthStats | None = None,
     lexicon: Lexicon | None = None,
     min_word_count: int = 3,
     anchor_min_count: int = 30,
@@ -60,16 +62,13 @@ def learn_spin_resources(
                 break
 
     total = sum(counts.values())
-    health_zipf = {
-        w: round(zipf_of_counts(c, total), 3) for w, c in counts.items() if c >= min_word_count
-    }
     anchors = {
         w
         for w, c in counts.items()
         if c >= anchor_min_count
         and w not in STOPWORDS
         and len(w) > 3
-        and health_zipf[w] - zipf_frequency(w, "en") >= anchor_min_specificity
+        and zipf_of_counts(c, total) - zipf_frequency(w, "en") >= anchor_min_specificity
     }
     anchors |= set(lexicon.canonical_words)
     collocates = {
@@ -81,7 +80,7 @@ def learn_spin_resources(
     anchors -= variants
     return SpinResources(
         collocates={k: v - variants for k, v in collocates.items() if v},
-        health_zipf=health_zipf,
+        stats=stats if stats is not None else HealthStats.learn(texts, min_count=min_word_count),
         anchors=frozenset(anchors),
         attested_variants=frozenset(
             v for v, c in variant_counts.items() if c >= attested_min_count
@@ -95,7 +94,8 @@ def resources_digest(res: SpinResources) -> str:
     h = hashlib.sha256()
     for w in sorted(res.anchors):
         h.update(w.encode())
-    h.update(str(len(res.health_zipf)).encode())
+    h.update(str(len(res.stats.vocab)).encode())
+    h.update(str(len(res.stats.pair_keys)).encode())
     h.update(str(sum(len(v) for v in res.collocates.values())).encode())
     return h.hexdigest()[:16]
 

@@ -30,13 +30,18 @@ from .spinner import Spinner, promote, to_spam_html
 # Deterministic splits by group: [lo, hi) fractions of each corpus.
 MEDQUAD_TRAIN = (0.00, 0.10)
 MEDQUAD_SPIN_SOURCE = (0.10, 0.18)
-MEDQUAD_RESOURCES = (0.00, 0.40)  # word statistics only (includes the two above)
+# Word statistics come from a slice no document model or tagger trains on, so that
+# training documents look as unseen to the statistics as a user's page will.
+MEDQUAD_RESOURCES = (0.18, 0.40)
+MEDQUAD_TAGGER = (0.40, 0.46)  # spun to train the per-token spin tagger
 COCHRANE_TRAIN = (0.00, 0.45)
 COCHRANE_SPIN_SOURCE = (0.45, 0.65)
-COCHRANE_RESOURCES = (0.00, 0.65)
+COCHRANE_RESOURCES = (0.00, 0.65)  # abstracts only (the summaries are trained on)
 # Everything at or above these is never trained on: it is the held-out evaluation set.
-MEDQUAD_HELDOUT_FROM = 0.40
+MEDQUAD_HELDOUT_FROM = 0.46
 COCHRANE_HELDOUT_FROM = 0.65
+# Share of the tagger slice used to fit it; the rest sets its threshold on clean text.
+TAGGER_FIT_SHARE = 0.7
 
 
 def _in(sample: Sample, span: tuple[float, float]) -> bool:
@@ -106,6 +111,24 @@ def synthetic_spam(
     return out
 
 
+def train_spin_tagger(
+    resources: SpinResources, texts: list[str], *, seed: int = 0, lexicon=None  # type: ignore[no-untyped-def]
+) -> SpinResources:
+    """Fit the per-token tagger on spun ``texts`` and set its clean-text threshold."""
+    import dataclasses
+
+    from ..signals.spin import load_lexicon
+    from .tagger import clean_threshold, fit_tagger, tagger_rows
+
+    if not texts:
+        return resources
+    cut = int(len(texts) * TAGGER_FIT_SHARE)
+    data = tagger_rows(texts[:cut], lexicon or load_lexicon(), resources.stats, resources.anchors, seed=seed)
+    model = fit_tagger(data, seed=seed)
+    threshold = clean_threshold(model, texts[cut:], resources.stats, resources.anchors)
+    return dataclasses.replace(resources, tagger=model, tagger_threshold=threshold)
+
+
 def build_training_set(
     data_dir: Path,
     *,
@@ -129,10 +152,14 @@ def build_training_set(
         raise FileNotFoundError(f"no training data found under {data_dir} or labeled/")
 
     resource_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
-    resource_texts += [s.content for s in cochrane_pls if _in(s, COCHRANE_RESOURCES)]
     resource_texts += [s.content for s in cochrane_abs if _in(s, COCHRANE_RESOURCES)]
-    ts.resources = learn_spin_resources(resource_texts)
-    log(f"spin resources: {len(ts.resources.health_zipf)} words, {len(ts.resources.anchors)} anchors")
+    resources = learn_spin_resources(resource_texts)
+    tagger_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
+    ts.resources = train_spin_tagger(resources, tagger_texts, seed=seed)
+    log(
+        f"spin resources: {len(resources.stats.vocab)} words, {len(resources.stats.pair_keys)} "
+        f"pairs, {len(resources.anchors)} anchors; tagger threshold {ts.resources.tagger_threshold:.3f}"
+    )
 
     for s in sondhi + labeled:
         page = cache.get(s)
@@ -380,7 +407,13 @@ def train_and_save(
         "metrics": metrics,
         "thresholds": thresholds,
     }
-    bundle = Bundle(model=model, metadata=metadata, spin_resources=ts.resources.to_plain())
+    bundle = Bundle(
+        model=model,
+        metadata=metadata,
+        spin_resources=ts.resources.to_plain(),
+        health_stats=ts.resources.stats.to_plain(),
+        spin_tagger=ts.resources.tagger,
+    )
     save_bundle(bundle, out)
     write_card(metadata, out)
     return bundle

@@ -78,10 +78,8 @@ def lexicon_lines(name: str) -> list[str]:
 
 def sentence_of(doc: Doc, pos: int) -> tuple[int, int]:
     """The (start, end) of the sentence containing character ``pos``."""
-    for start, end in doc.sentences:
-        if start <= pos < end:
-            return start, end
-    return pos, pos
+    i = doc.sentence_index(pos)
+    return doc.sentences[i] if i >= 0 else (pos, pos)
 
 
 def ratio(num: float, den: float) -> float:

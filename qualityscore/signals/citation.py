@@ -8,6 +8,7 @@ DOI, PMID) or a link to a journal or public-health site. Unsupported claims are 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from urllib.parse import urlsplit
 
 from ..page import Page
@@ -47,12 +48,16 @@ _RESEARCH_RE = phrase_regex(RESEARCH_CLAIMS)
 _STRONG_RE = phrase_regex(STRONG_CLAIMS)
 
 _NUMBERED_REF_RE = re.compile(r"\[(?:\d{1,3})(?:\s*[-–,]\s*\d{1,3})*\]|(?<=[a-z.,])(?:\^\d{1,3})")
-_SURNAME = r"(?:(?:van|von|de|der|den|da|di|la|le|du|del)\s+)*[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*"
+_SURNAME = r"(?:(?:van|von|de|der|den|da|di|la|le|du|del)\s+){0,3}[^\W\d_a-z][^\W\d_]*(?:['’-][^\W\d_]+)*"
 _AUTHOR_YEAR_RE = re.compile(
     # (Smith, 2019) (Müller et al., 2019) (van der Berg et al. 2019) (American Heart Association, 2017)
-    rf"\(\s*{_SURNAME}(?:\s+{_SURNAME}){{0,4}}(?:\s+(?:et\s+al\.?|and|&)\s*(?:{_SURNAME})?)?,?\s+(?:19|20)\d{{2}}[a-z]?\s*[;)]"
-    rf"|{_SURNAME}\s+(?:et\s+al\.?|and\s+{_SURNAME})\s+\((?:19|20)\d{{2}}[a-z]?\)"
+    rf"\(\s*{_SURNAME}(?:\s+{_SURNAME}){{0,4}}(?:\s+(?:et\s+al\.?|and|&)(?:\s*{_SURNAME})?)?,?\s+(?:19|20)\d{{2}}[a-z]?\s*[;)]"
+    # A surname starts a word: tried inside one, it would rescan the word's tail each time.
+    rf"|(?<![^\W\d_])(?<!['’-]){_SURNAME}\s+(?:et\s+al\.?|and\s+{_SURNAME})\s+\((?:19|20)\d{{2}}[a-z]?\)"
 )
+# Every author-year match ends in a year and ")" or ";": where no such ending occurs (most
+# pages), the costly pattern above need not run at all.
+_AUTHOR_YEAR_ENDING_RE = re.compile(r"(?:19|20)\d{2}[a-z]?\s*[;)]")
 # A claim right after a negation is honest caution, not a claim: "no cure for", "not proven to".
 _NEGATION_BEFORE_RE = re.compile(r"\b(?:no|not|never|nor|without|n't|cannot)\b[\w\s,'’-]{0,20}$", re.I)
 _DOI_RE = re.compile(
@@ -61,7 +66,7 @@ _DOI_RE = re.compile(
 _PMID_RE = re.compile(r"\bPMID:?\s?\d{5,9}\b|\bPMC\d{5,9}\b")
 _REF_HEADING_RE = re.compile(
     r"^[ \t]*(?:references|sources|bibliography|citations|works\s+cited|further\s+reading|"
-    r"selected\s+references|literature)[ \t]*:?[ \t]*$",
+    r"selected\s+references|literature)[ \t]*(?::[ \t]*)?$",
     re.I | re.M,
 )
 
@@ -124,43 +129,47 @@ class CitationSignals(SignalFamily):
         out = SignalOutput()
         f = out.features
         text = doc.text
-        sentences = doc.sentences
 
         # Where the support is: character spans of markers and of authoritative anchors.
         support = [m.start() for m in _NUMBERED_REF_RE.finditer(text)]
-        support += [m.start() for m in _AUTHOR_YEAR_RE.finditer(text)]
+        if _AUTHOR_YEAR_ENDING_RE.search(text):
+            support += [m.start() for m in _AUTHOR_YEAR_RE.finditer(text)]
         dois = [m.start() for m in _DOI_RE.finditer(text)] + [m.start() for m in _PMID_RE.finditer(text)]
         support += dois
         marker_count = len(support)
         auth_links = [lk for lk in page.links if is_authoritative(lk.href)]
         support += [lk.start for lk in auth_links if lk.start >= 0]
-        supported_sentences = set()
-        for pos in support:
-            for i, (s, e) in enumerate(sentences):
-                if s <= pos < e:
-                    supported_sentences.add(i)
-                    break
+        supported_sentences = {doc.sentence_index(pos) for pos in support} - {-1}
 
         claims: list[tuple[int, int, str, float]] = []
-        taken: list[tuple[int, int]] = []
+        # Spans taken by a stronger pattern, sorted and disjoint: one binary search tells
+        # whether a match overlaps any of them (a spam page can hold 100,000 claims).
+        taken_starts: list[int] = []
+        taken_ends: list[int] = []
         for pattern, kind, weight in (
             (_STRONG_RE, "unsupported_claim", self.strong_weight),
             (_RESEARCH_RE, "unsupported_research_claim", self.research_weight),
             (_STAT_RE, "unsupported_statistic", self.statistic_weight),
         ):
+            found: list[tuple[int, int]] = []  # one pattern's matches never overlap each other
             for m in pattern.finditer(text):
-                if any(s < m.end() and m.start() < e for s, e in taken):
+                i = bisect_left(taken_starts, m.end())
+                if i and taken_ends[i - 1] > m.start():
                     continue
                 if kind != "unsupported_statistic" and _NEGATION_BEFORE_RE.search(
                     text, max(0, m.start() - 30), m.start()
                 ):
                     continue
-                taken.append((m.start(), m.end()))
+                found.append((m.start(), m.end()))
                 claims.append((m.start(), m.end(), kind, weight))
+            if found:
+                spans = sorted([*zip(taken_starts, taken_ends, strict=True), *found])
+                taken_starts = [s for s, _ in spans]
+                taken_ends = [e for _, e in spans]
 
         uncited = uncited_strong = 0
         for start, end, kind, weight in claims:
-            idx = next((i for i, (s, e) in enumerate(sentences) if s <= start < e), -1)
+            idx = doc.sentence_index(start)
             window = range(idx, idx + self.support_window_sentences + 1)
             if any(i in supported_sentences for i in window):
                 continue

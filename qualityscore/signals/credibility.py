@@ -18,7 +18,7 @@ MARKERS: tuple[tuple[str, re.Pattern[str], float], ...] = (
     (
         "author_byline",
         re.compile(
-            rf"(?:^|\n)\s*(?:By|Written\s+by|Author:|Authored\s+by)\s+{_NAME}", re.M
+            rf"^[^\S\n]*(?:By|Written\s+by|Author:|Authored\s+by)\s+{_NAME}", re.M
         ),
         -0.6,
     ),

@@ -23,12 +23,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import tomllib
 
 from ..page import Page
 from ..text import STOPWORDS, Doc
 from .base import SignalFamily, SignalOutput
+from .spin_model import HealthStats, candidate_positions, general_zipf, token_features
 
 
 @dataclass(frozen=True)
@@ -118,39 +120,48 @@ class SpinResources:
     """What the spin detector learns from clean health text at train time.
 
     ``collocates[term]``: content words seen near the canonical term in clean text.
-    ``health_zipf[word]``: the word's frequency in clean health text on wordfreq's Zipf
-    scale (log10 per billion words), for the words seen often enough to count.
+    ``anchors``: words clean health text uses far more than general English.
+    ``attested_variants``: lexicon variants that clean health text itself uses (not spin).
+    ``stats``: unigram and adjacent-pair counts (see ``spin_model.HealthStats``).
+    ``tagger``: per-token classifier over ``spin_model.TOKEN_FEATURES``, and the
+    probability at which a token becomes a finding.
     """
 
     collocates: dict[str, frozenset[str]] = field(default_factory=dict)
-    health_zipf: dict[str, float] = field(default_factory=dict)
     anchors: frozenset[str] = frozenset()
     attested_variants: frozenset[str] = frozenset()
+    stats: HealthStats = field(default_factory=HealthStats)
+    tagger: Any = None
+    tagger_threshold: float = 1.01
 
     def to_plain(self) -> dict[str, object]:
-        """Plain containers (dict/list/str/float) that skops persists without custom types."""
+        """The JSON-able part (the stats and the tagger are stored beside it)."""
         return {
             "collocates": {k: sorted(v) for k, v in self.collocates.items()},
-            "health_zipf": dict(self.health_zipf),
             "anchors": sorted(self.anchors),
             "attested_variants": sorted(self.attested_variants),
+            "tagger_threshold": float(self.tagger_threshold),
         }
 
     @classmethod
-    def from_plain(cls, data: dict[str, object] | None) -> SpinResources:
+    def from_plain(
+        cls, data: dict[str, object] | None, *, stats: dict[str, object] | None = None, tagger: Any = None
+    ) -> SpinResources:
         if not data:
             return cls()
         return cls(
             collocates={k: frozenset(v) for k, v in dict(data["collocates"]).items()},  # type: ignore[arg-type]
-            health_zipf={k: float(v) for k, v in dict(data["health_zipf"]).items()},  # type: ignore[arg-type]
             anchors=frozenset(data["anchors"]),  # type: ignore[arg-type]
             attested_variants=frozenset(data.get("attested_variants", ())),  # type: ignore[arg-type]
+            stats=HealthStats.from_plain(stats),
+            tagger=tagger,
+            tagger_threshold=float(data.get("tagger_threshold", 1.01)),  # type: ignore[arg-type]
         )
 
 
 _SENTENCE_BREAK_RE = re.compile(r"[.!?;:]|\n")
 _MANGLED_CITATION_RE = re.compile(
-    r"(?:et\.?\s+al\.?|,)\s*\(?\s*(?:nineteen|twenty|two\s+thousand)(?:[\s-]+(?:and\s+)?[a-z]+){0,3}\s*\)",
+    r"(?:et\.?\s+al\.?|,)(?:\s*\()?\s*(?:nineteen|twenty|two\s+thousand)(?:[\s-]+(?:and\s+)?[a-z]+){0,3}\s*\)",
     re.I,
 )
 _SPELLED_PERCENT_RE = re.compile(
@@ -169,6 +180,8 @@ class SpinSignals(SignalFamily):
         "everyday_swaps_per_100w",
         "off_register_per_100w",
         "off_register_mean",
+        "unlikely_words_per_100w",
+        "tagger_top5_mean",
         "mangled_citations",
     )
 
@@ -183,6 +196,7 @@ class SpinSignals(SignalFamily):
         broken_term_weight: float = 1.0,
         substituted_term_weight: float = 0.8,
         ambiguous_variant_zipf: float = 3.5,
+        tagger_top_k: int = 5,
     ) -> None:
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self.spin_resources = spin_resources or SpinResources()
@@ -192,6 +206,7 @@ class SpinSignals(SignalFamily):
         self.broken_term_weight = broken_term_weight
         self.substituted_term_weight = substituted_term_weight
         self.ambiguous_variant_zipf = ambiguous_variant_zipf
+        self.tagger_top_k = tagger_top_k
 
     # -- helpers ---------------------------------------------------------------------
     def _context_words(self, doc: Doc, i: int, j: int) -> set[str]:
@@ -223,7 +238,7 @@ class SpinSignals(SignalFamily):
         collocates = res.collocates.get(sub.canonical)
         if collocates is not None and context & collocates:
             return True
-        if res.health_zipf.get(sub.variant, 0.0) >= self.ambiguous_variant_zipf:
+        if res.stats.zipf(sub.variant) >= self.ambiguous_variant_zipf:
             return False
         return bool(context & (res.anchors or self.lexicon.canonical_words))
 
@@ -275,7 +290,9 @@ class SpinSignals(SignalFamily):
                 )
             i = j
 
+        covered = [(f.start, f.end) for f in out.findings]
         off_count, off_mean = self._off_register(doc, out)
+        unlikely, top_mean = self._tagger(doc, out, covered)
         mangled = list(_MANGLED_CITATION_RE.finditer(doc.text)) + list(
             _SPELLED_PERCENT_RE.finditer(doc.text)
         )
@@ -289,6 +306,8 @@ class SpinSignals(SignalFamily):
         f["everyday_swaps_per_100w"] = doc.per_100_words(everyday)
         f["off_register_per_100w"] = doc.per_100_words(off_count)
         f["off_register_mean"] = off_mean
+        f["unlikely_words_per_100w"] = doc.per_100_words(unlikely)
+        f["tagger_top5_mean"] = top_mean
         f["mangled_citations"] = float(len(mangled))
         return out
 
@@ -299,17 +318,13 @@ class SpinSignals(SignalFamily):
         ordinary English words that health writers do not use in that slot.
         """
         res = self.spin_resources
-        if not res.health_zipf or not res.anchors:
+        if res.stats.empty or not res.anchors:
             return 0, 0.0
-        from wordfreq import zipf_frequency
-
-        health = res.health_zipf
-        anchors = res.anchors
+        stats, anchors = res.stats, res.anchors
         toks = doc.tokens
         idx = doc.content_index
         gaps: list[float] = []
         count = 0
-        floor = min(health.values(), default=0.0)
         for pos, k in enumerate(idx):
             w = toks[k].lower
             if w in anchors or len(w) < 4:
@@ -321,19 +336,58 @@ class SpinSignals(SignalFamily):
                     break
             if not near:
                 continue
-            general = _zipf(w, zipf_frequency)
+            general = general_zipf(w)
             if general < self.off_register_min_zipf:
                 continue
-            gap = general - health.get(w, floor)
+            gap = general - stats.zipf(w)
             gaps.append(gap)
             if gap >= self.off_register_gap:
                 count += 1
         return count, (sum(gaps) / len(gaps) if gaps else 0.0)
 
+    def _tagger(self, doc: Doc, out: SignalOutput, covered: list[tuple[int, int]]) -> tuple[int, float]:
+        """Per-token spin probabilities: findings above the threshold, and the top-5 mean.
 
-@lru_cache(maxsize=200_000)
-def _zipf(word: str, fn) -> float:  # type: ignore[no-untyped-def]
-    return float(fn(word, "en"))
+        The top-5 mean is a document-level signal that does not depend on the threshold.
+        """
+        res = self.spin_resources
+        if res.tagger is None or res.stats.empty:
+            return 0, 0.0
+        positions = candidate_positions(doc)
+        if not positions:
+            return 0, 0.0
+        probs = res.tagger.predict_proba(token_features(doc, positions, res.stats, res.anchors))[:, 1]
+        top = sorted(probs, reverse=True)[: self.tagger_top_k]
+        flagged = 0
+        for k, p in zip(positions, probs, strict=False):
+            if p < res.tagger_threshold:
+                continue
+            tok = doc.tokens[k]
+            if any(s <= tok.start < e for s, e in covered):
+                continue
+            flagged += 1
+            out.findings.append(
+                self.finding(doc, "unlikely_word", tok.start, tok.end, weight=round(float(p), 3),
+                             suggestion=self._slot_suggestion(doc, k))
+            )
+        return flagged, float(sum(top) / self.tagger_top_k)
+
+    def _slot_suggestion(self, doc: Doc, k: int) -> str | None:
+        """The word clean health text most often puts between this token's neighbours."""
+        stats = self.spin_resources.stats
+        toks = doc.tokens
+        left = stats.index.get(toks[k - 1].lower) if k > 0 else None
+        right = stats.index.get(toks[k + 1].lower) if k + 1 < len(toks) else None
+        if left is None and right is None:
+            return None
+        best, best_score = None, 0
+        n = stats._n
+        for key, c in stats.left_continuations(left) if left is not None else []:
+            x = key % n
+            score = c * (stats.pairs.get(x * n + right, 0) + 1 if right is not None else 1)
+            if score > best_score and stats.vocab[x] not in STOPWORDS:
+                best, best_score = stats.vocab[x], score
+        return best
 
 
 def zipf_of_counts(count: int, total: int) -> float:

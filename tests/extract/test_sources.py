@@ -17,7 +17,7 @@ from qualityscore.settings import Settings
     [
         (b"plain ascii text", "plain ascii text"),
         ("caf\u00e9 au lait".encode(), "caf\u00e9 au lait"),
-        (codecs.BOM_UTF8 + "bom text".encode(), "bom text"),
+        (codecs.BOM_UTF8 + b"bom text", "bom text"),
         ("utf-16 text".encode("utf-16"), "utf-16 text"),
         (b"ordinary text with one stray \x00NUL byte", "ordinary text with one stray NUL byte"),
     ],

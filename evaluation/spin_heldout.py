@@ -1,0 +1,153 @@
+"""Spin detection on substitution families it has never seen (issue: spun-text detection).
+
+Cross-validation over the lexicon's medical canonical terms: in each fold a fifth of the
+terms is left out *entirely* — out of the detector's lexicon, out of the collocates and
+attested variants, and out of the spun text the tagger trains on. Clean held-out NIH and
+Cochrane text is then spun with only the left-out terms, and we measure:
+
+* span recall: share of inserted substitutions overlapped by any spin finding;
+* suggestion precision: among recalled spans that carry a suggestion, the share whose
+  suggestion is the original term;
+* document false-positive rate on the untouched originals (any spin finding);
+* flagged spans per 2,000 words on the untouched originals.
+
+Run from the project root (needs ../shared/data):
+
+    python evaluation/spin_heldout.py [--folds 5] [--docs 300] [--out evaluation/reports/spin_heldout.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+from qualityscore.model import corpora
+from qualityscore.model.corpora import default_data_dir, stable_fraction
+from qualityscore.model.resources import learn_spin_resources
+from qualityscore.model.spinner import Spinner
+from qualityscore.model.train import (
+    COCHRANE_HELDOUT_FROM,
+    COCHRANE_RESOURCES,
+    MEDQUAD_HELDOUT_FROM,
+    MEDQUAD_RESOURCES,
+    MEDQUAD_TAGGER,
+    train_spin_tagger,
+)
+from qualityscore.page import Page
+from qualityscore.signals.spin import Lexicon, SpinSignals, load_lexicon
+from qualityscore.signals.spin_model import HealthStats
+from qualityscore.text import Doc
+
+
+def _in(s: corpora.Sample, span: tuple[float, float]) -> bool:
+    return span[0] <= stable_fraction(s.group) < span[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--docs", type=int, default=300, help="held-out documents per fold")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=Path("evaluation/reports/spin_heldout.json"))
+    args = ap.parse_args(argv)
+
+    data_dir = default_data_dir()
+    if not (data_dir / "medquad").is_dir():
+        print(f"corpora not found under {data_dir}: nothing to evaluate", file=sys.stderr)
+        return 0
+    t0 = time.time()
+    medquad = list(corpora.medquad(data_dir))
+    cochrane = list(corpora.cochrane(data_dir))
+    abstracts = list(corpora.cochrane(data_dir, kinds=("source",)))
+    res_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
+    res_texts += [s.content for s in abstracts if _in(s, COCHRANE_RESOURCES)]
+    tag_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
+    heldout = [s.content for s in medquad if stable_fraction(s.group) >= MEDQUAD_HELDOUT_FROM]
+    heldout += [s.content for s in cochrane if stable_fraction(s.group) >= COCHRANE_HELDOUT_FROM]
+    random.Random(args.seed).shuffle(heldout)
+    stats = HealthStats.learn(res_texts)
+
+    lexicon = load_lexicon()
+    terms = sorted({e.canonical for e in lexicon.entries if e.kind == "medical"})
+    random.Random(args.seed).shuffle(terms)
+    folds = [set(terms[i :: args.folds]) for i in range(args.folds)]
+
+    totals = {"spans": 0, "recalled": 0, "with_suggestion": 0, "right_suggestion": 0,
+              "docs": 0, "fp_docs": 0, "fp_spans": 0, "words": 0,
+              "recalled_by_rule": {}}
+    per_fold = []
+    for k, held in enumerate(folds):
+        lex_k = lexicon.without(held)
+        res_k = learn_spin_resources(res_texts, lexicon=lex_k, stats=stats)
+        res_k = train_spin_tagger(res_k, tag_texts, seed=args.seed, lexicon=lex_k)
+        detector = SpinSignals(lexicon=lex_k, spin_resources=res_k)
+        spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
+        rng = random.Random(args.seed + k)
+        fold = dict.fromkeys(("spans", "recalled", "docs", "fp_docs", "fp_spans", "words"), 0)
+        docs = heldout[k * args.docs : (k + 1) * args.docs] or heldout[: args.docs]
+        for text in docs:
+            clean = detector.analyze(Doc(text), Page(text=text))
+            fold["docs"] += 1
+            fold["words"] += Doc(text).word_count
+            fold["fp_spans"] += len(clean.findings)
+            fold["fp_docs"] += bool(clean.findings)
+            spun = spinner.spin(text, rng, medical_rate=1.0, everyday_rate=0.0)
+            if not spun.substitutions:
+                continue
+            found = detector.analyze(Doc(spun.text), Page(text=spun.text)).findings
+            for s, e, canonical in spun.substitutions:
+                fold["spans"] += 1
+                hits = [f for f in found if f.start < e and s < f.end]
+                if not hits:
+                    continue
+                fold["recalled"] += 1
+                rule = hits[0].rule
+                totals["recalled_by_rule"][rule] = totals["recalled_by_rule"].get(rule, 0) + 1
+                suggested = [f.suggestion for f in hits if f.suggestion]
+                if suggested:
+                    totals["with_suggestion"] += 1
+                    totals["right_suggestion"] += any(
+                        sg == canonical or sg in canonical.split() for sg in suggested
+                    )
+        for key in ("spans", "recalled", "docs", "fp_docs", "fp_spans", "words"):
+            totals[key] += fold[key]
+        fold_summary = {
+            "held_out_terms": len(held),
+            "span_recall": fold["recalled"] / max(fold["spans"], 1),
+            "doc_fpr": fold["fp_docs"] / max(fold["docs"], 1),
+            "flags_per_2000_words": 2000 * fold["fp_spans"] / max(fold["words"], 1),
+            "tagger_threshold": res_k.tagger_threshold,
+            **fold,
+        }
+        per_fold.append(fold_summary)
+        print(f"fold {k}: {json.dumps({k2: round(v, 3) if isinstance(v, float) else v for k2, v in fold_summary.items()})}",
+              file=sys.stderr, flush=True)
+
+    summary = {
+        "protocol": f"{args.folds}-fold CV over {len(terms)} medical canonical terms; "
+        f"{args.docs} held-out NIH/Cochrane documents per fold, spun with only the held-out terms",
+        "span_recall": totals["recalled"] / max(totals["spans"], 1),
+        "suggestion_precision": totals["right_suggestion"] / max(totals["with_suggestion"], 1),
+        "suggestion_coverage": totals["with_suggestion"] / max(totals["recalled"], 1),
+        "doc_fpr": totals["fp_docs"] / max(totals["docs"], 1),
+        "flags_per_2000_words": 2000 * totals["fp_spans"] / max(totals["words"], 1),
+        "recalled_by_rule": totals["recalled_by_rule"],
+        "spans": totals["spans"],
+        "docs": totals["docs"],
+        "folds": per_fold,
+        "seconds": round(time.time() - t0),
+        "targets": {"span_recall": ">= 0.80", "doc_fpr": "<= 0.05", "flags_per_2000_words": "< 1"},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in summary.items() if k != "folds"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

@@ -1,0 +1,28 @@
+"""All 360 Sondhi pages extract and score without a crash (skipped without the corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualityscore.model.corpora import default_data_dir, sondhi
+
+DATA = default_data_dir()
+pytestmark = pytest.mark.skipif(
+    not (DATA / "sondhi").is_dir(), reason=f"Sondhi corpus not found under {DATA}"
+)
+
+
+def test_every_sondhi_page_extracts_and_scores(scorer) -> None:  # type: ignore[no-untyped-def]
+    from qualityscore.extract.sources import page_from_string
+
+    samples = list(sondhi(DATA))
+    assert len(samples) == 360
+    empty = 0
+    for s in samples:
+        page = page_from_string(s.content, source=s.id, is_html=True)
+        empty += not page.text.strip()
+        result = scorer.score_page(page)
+        assert result.error is None and 0 <= result.score <= 100, s.id
+    # Reported in the README ("share of pages whose extracted text is empty").
+    print(f"\nsondhi: {len(samples)} pages, {empty} with empty extracted text ({empty / len(samples):.1%})")
+    assert empty / len(samples) < 0.05
