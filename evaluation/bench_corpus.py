@@ -11,12 +11,17 @@ are generated from this file's own templates, equally deterministic.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# As the project reads its corpora: $QUALITYSCORE_DATA, else ../shared/data.
+DEFAULT_DATA_DIR = Path(
+    os.environ.get("QUALITYSCORE_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
 _WORD_SPAN_RE = re.compile(r"\S+")
 
 

@@ -114,6 +114,8 @@ class Result:
         """The heaviest findings, one per rule, for a short explanation."""
         seen: set[str] = set()
         out: list[Finding] = []
+        if limit <= 0:
+            return out
         for f in sorted(self.findings, key=lambda f: (-f.weight, f.start)):
             if f.rule in seen:
                 continue

@@ -21,14 +21,14 @@ _HTML_SNIFF_RE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _MAGIC = (
-    (b"\x89PNG", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF8", "GIF image"),
-    (b"%PDF", "PDF document"),
-    (b"\x7fELF", "ELF executable"),
-    (b"PK\x03\x04", "zip archive"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"MZ", "Windows executable"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x7fELF", "an ELF executable"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"MZ", "a Windows executable"),
 )
 # Share of control characters (other than whitespace) above which bytes are binary.
 MAX_CONTROL_CHAR_SHARE = 0.05
@@ -48,7 +48,7 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> str:
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise InputError(
-                f"input is a {what}, not text or HTML", type="input.binary"
+                f"input is {what}, not text or HTML", type="input.binary"
             )
     for bom, enc in (
         (codecs.BOM_UTF8, "utf-8-sig"),

@@ -66,6 +66,20 @@ def iter_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]
     return pattern.finditer(text)
 
 
+def matches_containing(
+    pattern: re.Pattern[str], text: str, needles: tuple[str, ...]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, skipped outright when ``text`` contains none of ``needles``.
+
+    ``needles`` must be literals of which every match contains one, compared as written:
+    only for patterns without IGNORECASE or needles without letters. Most pages lack them,
+    and ``in`` is far cheaper than a regular-expression scan.
+    """
+    if any(needle in text for needle in needles):
+        return pattern.finditer(text)
+    return iter(())
+
+
 def lexicon_lines(name: str) -> list[str]:
     """Non-comment, non-blank lines of a package lexicon file under ``lexicons/``."""
     raw = resources.files("qualityscore.lexicons").joinpath(name).read_text("utf-8")

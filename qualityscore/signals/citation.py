@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ..page import Page
 from ..text import Doc
-from .base import MISSING, SignalFamily, SignalOutput, phrase_regex
+from .base import MISSING, SignalFamily, SignalOutput, matches_containing, phrase_regex
 
 # Claims, by strength. Statistics are common in honest consumer text (NIH pages quote
 # prevalence without references), so they weigh less than miracle language.
@@ -131,10 +131,11 @@ class CitationSignals(SignalFamily):
         text = doc.text
 
         # Where the support is: character spans of markers and of authoritative anchors.
-        support = [m.start() for m in _NUMBERED_REF_RE.finditer(text)]
+        support = [m.start() for m in matches_containing(_NUMBERED_REF_RE, text, ("[", "^"))]
         if _AUTHOR_YEAR_ENDING_RE.search(text):
             support += [m.start() for m in _AUTHOR_YEAR_RE.finditer(text)]
-        dois = [m.start() for m in _DOI_RE.finditer(text)] + [m.start() for m in _PMID_RE.finditer(text)]
+        dois = [m.start() for m in matches_containing(_DOI_RE, text, ("10.",))]
+        dois += [m.start() for m in matches_containing(_PMID_RE, text, ("PM",))]
         support += dois
         marker_count = len(support)
         auth_links = [lk for lk in page.links if is_authoritative(lk.href)]

@@ -11,7 +11,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ..page import Link, Page
 from ..text import Doc
-from .base import MISSING, SignalFamily, SignalOutput, phrase_regex, sentence_of
+from .base import (
+    MISSING,
+    SignalFamily,
+    SignalOutput,
+    matches_containing,
+    phrase_regex,
+    sentence_of,
+)
 from .citation import is_authoritative
 
 CALL_TO_ACTION = (
@@ -46,6 +53,7 @@ _PHONE_RE = re.compile(
     r"|(?<!\w)1[\s-]?8(?:00|88|77|66|55)[\s-]?[A-Z0-9]{3}[\s-]?[A-Z0-9]{4}(?!\w)"
 )
 _PRICE_RE = re.compile(r"(?:[$£€]\s?\d+(?:[.,]\d{2})?|(?<![\w.])\d+(?:[.,]\d{2})?\s?(?:USD|EUR|GBP)(?!\w))")
+_PRICE_NEEDLES = ("$", "£", "€", "USD", "EUR", "GBP")  # one is in every price match
 _TRADEMARK_RE = re.compile(r"[®™]")
 
 AFFILIATE_PARAMS = frozenset(
@@ -123,7 +131,7 @@ class PromotionSignals(SignalFamily):
         for m in phones:
             out.findings.append(self.finding(doc, "phone_number", m.start(), m.end(), weight=0.4))
         f["phone_numbers"] = float(len(phones))
-        prices = list(_PRICE_RE.finditer(text))
+        prices = list(matches_containing(_PRICE_RE, text, _PRICE_NEEDLES))
         for m in prices:
             out.findings.append(self.finding(doc, "price", m.start(), m.end(), weight=0.6))
         f["prices_per_100w"] = doc.per_100_words(len(prices))

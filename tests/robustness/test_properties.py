@@ -85,8 +85,13 @@ def _render(tag: str, attrs: dict[str, str], children: list[str], closed: bool) 
     return f"<{tag}{quoted}>" + "".join(children) + (f"</{tag}>" if closed else "")
 
 
+# Links and <base> elements are leaves of their own: URL handling is where hostile hrefs bite.
+link = st.builds(
+    lambda href, anchor: f'<a href="{href}">{anchor}</a>', st.sampled_from(URLS), st.sampled_from(FRAGMENTS)
+)
+base = st.sampled_from(URLS).map(lambda href: f'<base href="{href}">')
 html_fragment = st.recursive(
-    st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(MARKUP_BITS), st.text(max_size=12)),
+    st.one_of(st.sampled_from(FRAGMENTS), st.sampled_from(MARKUP_BITS), st.text(max_size=12), link, base),
     lambda kids: st.builds(_render, st.sampled_from(TAGS), attributes, st.lists(kids, max_size=4), st.booleans()),
     max_leaves=30,
 )
@@ -112,15 +117,18 @@ def check_page(page: Page) -> None:
             assert page.text[link.start : link.end].lower() == link.anchor.lower()
 
 
-def read(content: str, is_html: bool | None) -> Page | None:
+PAGE_URLS = (None, "https://health.example/articles/1", "http://[broken", "file:///etc/passwd")
+
+
+def read(content: str, is_html: bool | None, url: str | None = None) -> Page | None:
     try:
-        return page_from_string(content, is_html=is_html)
+        return page_from_string(content, is_html=is_html, url=url)
     except InputError as exc:
         assert exc.type in KNOWN_INPUT_ERRORS, exc.type
         return None
 
 
-@profile(150)
+@profile(200)
 @given(text=any_text, is_html=st.booleans())
 def test_every_family_on_any_text(scorer, text: str, is_html: bool) -> None:  # type: ignore[no-untyped-def]
     """Straight to the signals (no reader): any str at all, as text or as HTML's text."""
@@ -137,10 +145,12 @@ def test_every_family_on_any_text(scorer, text: str, is_html: bool) -> None:  # 
         assert json.dumps(again.features) == json.dumps(out.features)  # NaN-aware equality
 
 
-@profile(80)
-@given(content=st.one_of(html_like, any_text), is_html=st.sampled_from([True, None]))
-def test_reader_and_signals_on_html_like_strings(scorer, content: str, is_html: bool | None) -> None:  # type: ignore[no-untyped-def]
-    page = read(content, is_html)
+@profile(150)
+@given(
+    content=st.one_of(html_like, any_text), is_html=st.sampled_from([True, None]), url=st.sampled_from(PAGE_URLS)
+)
+def test_reader_and_signals_on_html_like_strings(scorer, content: str, is_html: bool | None, url: str | None) -> None:  # type: ignore[no-untyped-def]
+    page = read(content, is_html, url)
     if page is None:
         return
     check_page(page)
@@ -148,7 +158,7 @@ def test_reader_and_signals_on_html_like_strings(scorer, content: str, is_html: 
     assert_offsets_round_trip(page.text, analysis.findings)
 
 
-@profile(50)
+@profile(100)
 @given(content=st.one_of(html_like, any_text))
 def test_scorer_is_bounded_and_deterministic(scorer, content: str) -> None:  # type: ignore[no-untyped-def]
     page = read(content, None)
@@ -189,7 +199,7 @@ def test_any_bytes_decode_or_refuse(prefix: bytes, data: bytes) -> None:
         check_page(page)
 
 
-@profile(60)
+@profile(100)
 @given(content=html_like, encoding=st.sampled_from(["utf-8", "utf-16", "latin-1", "cp1252", "shift_jis"]))
 def test_encoded_html_reads_or_refuses(content: str, encoding: str) -> None:
     raw = content.encode(encoding, errors="replace")
