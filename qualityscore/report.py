@@ -9,16 +9,27 @@ from .page import Finding, Result
 _DECISION_STYLE = {"ok": "green", "review": "yellow", "reject": "bold red"}
 
 
+def _can_print(sample: str) -> bool:
+    """Whether stdout's encoding can show ``sample`` (an ASCII terminal cannot show "→")."""
+    import sys
+
+    try:
+        sample.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def _quote(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def describe(f: Finding) -> str:
+def describe(f: Finding, *, arrow: str = "→") -> str:
     """One reason as text: rule, quoted evidence, and the likely original term."""
     s = f'{f.rule} "{_quote(f.text)}"'
     if f.suggestion:
-        s += f" → {f.suggestion}"
+        s += f" {arrow} {f.suggestion}"
     return s
 
 
@@ -58,4 +69,16 @@ def print_table(results: Sequence[Result], *, reasons: int = 3, console=None) ->
             f"[{style}]{r.decision}[/]",
             "\n".join(explain(r, reasons)),
         )
+    if not _can_print("→…┃"):
+        # An ASCII terminal: plain box characters and arrows, and evidence it can show.
+        from rich import box
+
+        table.box = box.ASCII
+        for column in table.columns:
+            column._cells = [
+                c.replace("→", "->").replace("…", "...").encode("ascii", "replace").decode()
+                if isinstance(c, str) else c
+                for c in column._cells
+            ]
+        table.columns[-1].header = "top reasons (evidence -> likely original)"
     console.print(table)

@@ -81,3 +81,19 @@ def test_bad_model_file_is_a_clear_error(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["score", "--model", str(bad), LEAFLET])
     assert res.exit_code == 3
     assert "model.corrupt" in res.output and "Traceback" not in res.output
+
+
+def test_table_on_an_ascii_terminal() -> None:
+    """A terminal that cannot encode "→" gets an ASCII table, not a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "qualityscore", "score", SPUN], capture_output=True, text=True,
+        env=env, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "->" in proc.stdout and "→" not in proc.stdout
+    assert "reject" in proc.stdout and "Traceback" not in proc.stderr

@@ -32,6 +32,9 @@ def site(httpserver):  # type: ignore[no-untyped-def]
     httpserver.expect_request("/article").respond_with_data(PAGE, content_type="text/html; charset=utf-8")
     httpserver.expect_request("/missing").respond_with_data("gone", status=404)
     httpserver.expect_request("/report.pdf").respond_with_data(b"%PDF-1.4 ...", content_type="application/pdf")
+    httpserver.expect_request("/bad-charset").respond_with_data(
+        PAGE.replace("Sleep", "Sl\u00e9ep").encode("latin-1"), content_type="text/html; charset=x-no-such-charset"
+    )
     httpserver.expect_request("/to-metadata").respond_with_data(
         "", status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}
     )
@@ -73,3 +76,11 @@ def test_error_in_table_output(site) -> None:  # type: ignore[no-untyped-def]
     res = CliRunner().invoke(main, ["score", "--allow-private", site.url_for("/missing")])
     assert res.exit_code == 2
     assert "fetch.http_status" in res.output and "Traceback" not in res.output
+
+
+def test_unknown_charset_still_scores(site) -> None:  # type: ignore[no-untyped-def]
+    """A page declaring a charset that does not exist is decoded by detection, not refused."""
+    res = CliRunner().invoke(main, ["score", "--format", "json", "--allow-private", site.url_for("/bad-charset")])
+    row = _rows(res.output)[0]
+    assert res.exit_code == 0, row
+    assert row["error"] is None and row["score"] is not None
