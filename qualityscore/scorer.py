@@ -130,16 +130,18 @@ class Scorer:
 
     def score_url(self, url: str) -> Result:
         """Fetch a URL safely (see extract/fetch.py) and score it. Raises FetchError."""
+        return self.score_page(self.fetch_page(url))
+
+    def fetch_page(self, url: str) -> Page:
+        """Fetch a URL safely and extract it, without scoring. Raises FetchError/InputError."""
         from .extract.fetch import fetch
         from .extract.sources import page_from_bytes
 
         got = fetch(url, self.settings)
-        is_html = "html" in got.content_type
-        page = page_from_bytes(
-            got.body, source=url, url=got.url, is_html=is_html, charset=got.charset,
-            settings=self.settings,
+        return page_from_bytes(
+            got.body, source=url, url=got.url, is_html="html" in got.content_type,
+            charset=got.charset, settings=self.settings,
         )
-        return self.score_page(page)
 
     def score_path(self, path: str | Path) -> Result:
         from .extract.sources import read_path
@@ -160,14 +162,31 @@ class Scorer:
             if source.lower().startswith(("http://", "https://")):
                 return self.score_url(source)
             return self.score_path(source)
-        except QualityScoreError as exc:
-            return error_result(source, exc.type, exc.message)
-        except RecursionError:
-            return error_result(source, "input.too_complex", "input is nested too deeply to analyse")
-        except MemoryError:
-            return error_result(source, "input.too_large", "input is too large to analyse in memory")
-        except Exception as exc:  # a bug met on one hostile input must not end the run
-            return error_result(source, "internal.error", f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            return failure_result(source, exc)
+
+    def score_pages_isolated(self, pages: Sequence[Page]) -> list[Result]:
+        """``score_pages`` for a queue: a page whose analysis fails becomes an error Result
+        (as ``score_source`` reports it) and the others are still scored together."""
+        analysed: list[tuple[Page, Analysis]] = []
+        failed: dict[int, Result] = {}
+        with self._threads.limit(limits=1, user_api="openmp"):
+            for i, page in enumerate(pages):
+                try:
+                    analysed.append((page, self.signals.analyze(page)))
+                except Exception as exc:
+                    failed[i] = failure_result(page.source, exc)
+            try:
+                scored = iter(self._results([p for p, _ in analysed], [a for _, a in analysed]))
+            except Exception:  # one row the model cannot take must not fail the others
+                scored = iter([self._isolated_result(p, a) for p, a in analysed])
+            return [failed[i] if i in failed else next(scored) for i in range(len(pages))]
+
+    def _isolated_result(self, page: Page, analysis: Analysis) -> Result:
+        try:
+            return self._results([page], [analysis])[0]
+        except Exception as exc:
+            return failure_result(page.source, exc)
 
     def score_many(self, items: Iterable[str | bytes], *, batch_size: int = 64) -> Iterator[Result]:
         """Score texts/HTML in order; an unusable item yields an error Result, not an exception.
@@ -213,6 +232,18 @@ class Scorer:
 
 def error_result(source: str, type_: str, message: str) -> Result:
     return Result(source=source, error=ErrorInfo(type_, message))
+
+
+def failure_result(source: str, exc: BaseException) -> Result:
+    """The error Result for an exception met while reading or scoring one item."""
+    if isinstance(exc, QualityScoreError):
+        return error_result(source, exc.type, exc.message)
+    if isinstance(exc, RecursionError):
+        return error_result(source, "input.too_complex", "input is nested too deeply to analyse")
+    if isinstance(exc, MemoryError):
+        return error_result(source, "input.too_large", "input is too large to analyse in memory")
+    # A bug met on one hostile input must not end the run.
+    return error_result(source, "internal.error", f"{type(exc).__name__}: {exc}")
 
 
 @lru_cache(maxsize=1)

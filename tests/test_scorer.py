@@ -68,3 +68,28 @@ def test_thresholds_from_settings_decide(leaflet_text: str, review: float, rejec
 def test_inconsistent_thresholds_are_refused() -> None:
     with pytest.raises(ValueError, match="reject_below"):
         Scorer.load(review_below=10.0, reject_below=50.0)
+
+
+def test_score_pages_isolated_turns_a_failing_page_into_an_error_row(
+    scorer: Scorer, leaflet_text: str, spun_html: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages = [
+        Page(text=leaflet_text, is_html=False, source="a"),
+        Page(text="poison " * 50, is_html=False, source="b"),
+        page_from_string(spun_html, source="c"),
+    ]
+    expected = [scorer.score_page(pages[0]), scorer.score_page(pages[2])]
+    real = scorer.signals.analyze
+
+    def analyze(page: Page):  # type: ignore[no-untyped-def]
+        if page.text.startswith("poison"):
+            raise RecursionError("deep")
+        return real(page)
+
+    monkeypatch.setattr(scorer.signals, "analyze", analyze)
+    got = scorer.score_pages_isolated(pages)
+    assert [r.source for r in got] == ["a", "b", "c"]
+    assert got[1].error is not None and got[1].error.type == "input.too_complex"
+    assert got[1].score is None and got[1].decision is None
+    # The pages around it get exactly what scoring them alone gives.
+    assert [r.to_dict() for r in (got[0], got[2])] == [r.to_dict() for r in expected]
