@@ -125,20 +125,22 @@ def _data_dir_or_exit(data_dir: Path | None) -> Path:
 
 @main.command()
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="Corpora folder (default: ../shared/data or $QUALITYSCORE_DATA).")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Model file to write (default: models/qualityscore-model.skops).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="skops model file to write; the runtime .npz goes beside it (default: models/qualityscore-model.skops).")
 @click.option("--jobs", type=int, default=2, show_default=True, help="Processes for feature extraction.")
 @click.option("--cv/--no-cv", default=True, show_default=True, help="Run Sondhi cross-validation for the card and thresholds.")
 @click.option("--seed", type=int, default=0, show_default=True)
 def train(data_dir: Path | None, out: Path | None, jobs: int, cv: bool, seed: int) -> None:
     """Train the model from the corpora and labeled/, write it with its model card."""
-    from .model.bundle import default_model_path
+    from .model.bundle import default_training_output, runtime_path_for
     from .model.train import train_and_save
 
     d = _data_dir_or_exit(data_dir)
-    out = out or default_model_path()
+    out = out or default_training_output()
+    if out.suffix != ".skops":
+        raise click.UsageError(f"--out must end in .skops (the runtime file is written beside it as .npz): {out}")
     bundle = train_and_save(d, out, n_jobs=jobs, run_cv=cv, seed=seed, log=lambda m: click.echo(m, err=True))
     click.echo(json.dumps(bundle.metadata.get("metrics", {}), indent=2))
-    click.echo(f"wrote {out}", err=True)
+    click.echo(f"wrote {out} and {runtime_path_for(out)}", err=True)
 
 
 @main.command()

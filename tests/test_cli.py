@@ -97,3 +97,23 @@ def test_table_on_an_ascii_terminal() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "->" in proc.stdout and "→" not in proc.stdout
     assert "reject" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_scoring_with_the_shipped_model_imports_neither_sklearn_nor_skops(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Start-up cost: the runtime model file is scored with NumPy alone (model/runtime.py);
+    importing scikit-learn (and skops, which imports all of it) would cost seconds."""
+    import subprocess
+    import sys
+
+    page = tmp_path / "page.txt"
+    page.write_text("Talk to your doctor before you change the dose of any medicine. " * 20)
+    code = (
+        "import sys\n"
+        "from qualityscore.cli import main\n"
+        f"try:\n    main(['score', '--format', 'json', {str(page)!r}])\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "print('HEAVY', sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'skops', 'scipy', 'pandas'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert '"decision"' in out.stdout
+    assert "HEAVY []" in out.stdout, out.stdout[-300:]

@@ -84,8 +84,9 @@ def test_shipped_model_passes_the_gate(shipped, baseline, sample, card) -> None:
 def _resave(bundle, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Write a bundle to tmp_path and load it back, as a user would receive it."""
     from qualityscore.model.bundle import load_bundle, save_bundle
+    from qualityscore.model.runtime import CompiledVote
 
-    path = tmp_path / "degraded.skops"
+    path = tmp_path / ("degraded.npz" if isinstance(bundle.model, CompiledVote) else "degraded.skops")
     save_bundle(bundle, path)
     return load_bundle(path)
 
@@ -102,21 +103,20 @@ def test_gate_fails_when_thresholds_are_pushed_to_99(shipped, baseline, sample) 
 
 @needs_corpora
 def test_gate_fails_on_shuffled_coefficients(shipped, baseline, sample, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from sklearn.ensemble import VotingClassifier
+    from qualityscore.model.runtime import CompiledVote
 
     bad = copy.deepcopy(shipped)
-    if not isinstance(bad.model, VotingClassifier):
-        pytest.skip("degradation written for the two-branch soft vote")
+    assert isinstance(bad.model, CompiledVote), "the shipped model loads as the runtime file"
     rng = np.random.default_rng(0)
-    lr = bad.model.named_estimators_["text"].named_steps["clf"]
-    lr.coef_ = lr.coef_[:, rng.permutation(lr.coef_.shape[1])]
-    # The trees read their features in a shuffled order.
-    hgb = bad.model.named_estimators_["signals"].named_steps["clf"]
-    perm = rng.permutation(hgb.n_features_in_)
-    for trees in hgb._predictors:
-        for tree in trees:
-            split = ~tree.nodes["is_leaf"].astype(bool)
-            tree.nodes["feature_idx"][split] = perm[tree.nodes["feature_idx"][split]]
+    # The word weights are shuffled among the vocabulary ...
+    bad.model.text.coef = bad.model.text.coef[rng.permutation(len(bad.model.text.coef))]
+    bad.model.text.__post_init__()
+    # ... and the trees read their features in a shuffled order.
+    trees = bad.model.signals
+    perm = rng.permutation(trees.n_features)
+    split = ~trees.is_leaf
+    trees.feature = trees.feature.copy()
+    trees.feature[split] = perm[trees.feature[split]]
     report = check_gate(_resave(bad, tmp_path), baseline, sample=sample)
     assert not report.passed, report.render()
     assert _failed(report) & {"medquad_ok_rate", "cochrane_ok_rate", "sondhi_sample_accuracy"}

@@ -1,10 +1,17 @@
-"""The model file: a skops archive holding the fitted pipeline, the spin resources and
-the metadata that says how it was made.
+"""The model files: the fitted pipeline, the spin resources and the metadata that says
+how it was made, in two forms written together by ``qualityscore train``:
 
-skops reconstructs objects from a schema instead of unpickling, so loading a file never
-runs code from it. Types skops does not trust by default must be on our explicit
-allow-list (``TRUSTED_TYPES``); anything else is refused. Pickle/joblib files are refused
-unless the caller opts in with ``trust_pickle=True`` (CLI ``--trust-model``).
+* ``qualityscore-model.skops``: the scikit-learn objects themselves, for evaluation,
+  ablation and anyone who wants to inspect them. skops reconstructs objects from a schema
+  instead of unpickling, so loading never runs code from the file; types skops does not
+  trust by default must be on our explicit allow-list (``TRUSTED_TYPES``).
+* ``qualityscore-model.npz``: the same model compiled to arrays (``runtime.py``), loaded
+  with ``allow_pickle=False`` and scored with NumPy alone. This is what ``Scorer`` loads by
+  default: it starts in a fraction of the time (importing skops imports all of
+  scikit-learn) and gives the skops model's probabilities (checked at training time).
+
+Pickle/joblib files are refused unless the caller opts in with ``trust_pickle=True``
+(CLI ``--trust-model``).
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from typing import Any
 from ..errors import ModelError
 
 BUNDLE_FORMAT = 1
-DEFAULT_MODEL_NAME = "qualityscore-model.skops"
+SKOPS_MODEL_NAME = "qualityscore-model.skops"
+RUNTIME_MODEL_NAME = "qualityscore-model.npz"
 
 # Types the shipped pipeline is made of that skops does not trust out of the box.
 # Reviewed by hand: each is a plain scikit-learn/numpy class with no load-time behaviour.
@@ -29,7 +37,6 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
         "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
         "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-        "sklearn.ensemble._voting.VotingClassifier",
         "sklearn.feature_extraction.text.TfidfTransformer",
         "sklearn.feature_extraction.text.TfidfVectorizer",
         "sklearn.linear_model._logistic.LogisticRegression",
@@ -44,6 +51,9 @@ TRUSTED_TYPES: frozenset[str] = frozenset(
         "numpy.int64",
         "numpy.dtype",
         "builtins.slice",
+        # The project's own two-branch vote: parameters and two fitted Pipelines as
+        # attributes; skops sets them without running any of its code.
+        "qualityscore.model.vote.EvidenceVote",
     }
 )
 
@@ -73,16 +83,42 @@ class Bundle:
         return str(self.metadata.get("model_version", "unknown"))
 
 
-def default_model_path() -> Path:
-    """The shipped model: packaged beside the code, or models/ in a source checkout."""
+def _model_dir() -> Path:
+    """Where the shipped model lives: packaged beside the code, or models/ in a checkout."""
     here = Path(__file__).resolve()
-    packaged = here.parent.parent / "data" / DEFAULT_MODEL_NAME
-    if packaged.exists():
+    packaged = here.parent.parent / "data"
+    if (packaged / RUNTIME_MODEL_NAME).exists() or (packaged / SKOPS_MODEL_NAME).exists():
         return packaged
-    return here.parents[2] / "models" / DEFAULT_MODEL_NAME
+    return here.parents[2] / "models"
+
+
+def default_model_path() -> Path:
+    """The model ``Scorer`` loads by default: the runtime file, else the skops file."""
+    folder = _model_dir()
+    runtime = folder / RUNTIME_MODEL_NAME
+    return runtime if runtime.exists() else folder / SKOPS_MODEL_NAME
+
+
+def default_training_output() -> Path:
+    """Where ``qualityscore train`` writes the skops file (the runtime file goes beside it)."""
+    return _model_dir() / SKOPS_MODEL_NAME
+
+
+def runtime_path_for(skops_path: Path) -> Path:
+    return skops_path.with_suffix(".npz")
 
 
 def save_bundle(bundle: Bundle, path: Path) -> None:
+    """Write a bundle: ``.npz`` as the runtime file (the model compiled if it is not yet),
+    anything else as a skops file (scikit-learn objects only)."""
+    if path.suffix == ".npz":
+        _save_runtime(bundle, path)
+        return
+    from .runtime import CompiledVote
+
+    if isinstance(bundle.model, CompiledVote):
+        raise ValueError("a compiled (runtime) model can only be saved as .npz; "
+                         "load the .skops file to write a skops file")
     import skops.io as sio
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +133,17 @@ def save_bundle(bundle: Bundle, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     sio.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     tmp.replace(path)
+
+
+def _save_runtime(bundle: Bundle, path: Path) -> None:
+    from .runtime import CompiledTrees, CompiledVote, compile_model, compile_trees, save_runtime
+
+    model = bundle.model if isinstance(bundle.model, CompiledVote) else compile_model(bundle.model)
+    tagger = bundle.spin_tagger
+    if tagger is not None and not isinstance(tagger, CompiledTrees):
+        tagger = compile_trees(tagger)
+    save_runtime(path, model=model, tagger=tagger, metadata=bundle.metadata,
+                 spin_resources=bundle.spin_resources, health_stats=bundle.health_stats)
 
 
 def _stats_for_disk(stats: dict[str, Any]) -> dict[str, Any]:
@@ -129,6 +176,11 @@ def load_bundle(path: str | Path | None = None, *, trust_pickle: bool = False) -
         head = p.read_bytes()[:4]
     except OSError as exc:
         raise ModelError(f"cannot read model file {p}: {exc}", type="model.unreadable") from exc
+    if head.startswith(b"PK"):
+        from .runtime import is_runtime_file
+
+        if is_runtime_file(p):
+            return _load_runtime(p)
     if not head.startswith(b"PK"):
         if _looks_like_pickle(head):
             if not trust_pickle:
@@ -168,13 +220,33 @@ def load_bundle(path: str | Path | None = None, *, trust_pickle: bool = False) -
     except ModelError:
         raise
     except Exception as exc:
-        raise ModelError(
-            f"{p} could not be loaded ({type(exc).__name__}: {exc}). Retrain or re-download it.",
-            type="model.corrupt",
-        ) from exc
+        raise _unloadable(p, exc) from exc
     bundle = Bundle(model=model, metadata=metadata, spin_resources=resources,
                     health_stats=health_stats, spin_tagger=spin_tagger)
     check_compatible(bundle, p)
+    return bundle
+
+
+def _unloadable(p: Path, exc: Exception) -> ModelError:
+    return ModelError(
+        f"{p} could not be loaded ({type(exc).__name__}: {exc}). Retrain or re-download it.",
+        type="model.corrupt",
+    )
+
+
+def _load_runtime(p: Path) -> Bundle:
+    from .runtime import load_runtime
+
+    try:
+        parts = load_runtime(p)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise _unloadable(p, exc) from exc
+    bundle = Bundle(model=parts["model"], metadata=parts["metadata"],
+                    spin_resources=parts["spin_resources"], health_stats=parts["health_stats"],
+                    spin_tagger=parts["spin_tagger"])
+    check_compatible(bundle, p, check_sklearn=False)
     return bundle
 
 
@@ -191,7 +263,7 @@ def _load_pickle(p: Path) -> Bundle:
     return obj
 
 
-def check_compatible(bundle: Bundle, path: Path) -> None:
+def check_compatible(bundle: Bundle, path: Path, *, check_sklearn: bool = True) -> None:
     """Refuse a bundle whose features differ from this code; warn on library drift."""
     from ..signals import feature_names
 
@@ -208,6 +280,8 @@ def check_compatible(bundle: Bundle, path: Path) -> None:
             "Retrain with `qualityscore train` (or install the matching qualityscore).",
             type="model.incompatible",
         )
+    if not check_sklearn:  # the runtime file does not use scikit-learn to predict
+        return
     import sklearn
 
     trained = str(meta.get("versions", {}).get("scikit-learn", ""))

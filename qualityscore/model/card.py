@@ -17,7 +17,10 @@ def card_paths(model_path: Path) -> tuple[Path, Path]:
 
 def write_card(metadata: dict[str, Any], model_path: Path, *, evaluation: dict[str, Any] | None = None) -> None:
     json_path, md_path = card_paths(model_path)
-    card = {"model_file": model_path.name, **metadata}
+    # One card for the pair of files train writes (bundle.py): the skops file and the
+    # runtime file compiled from it.
+    card = {"model_file": model_path.with_suffix(".skops").name,
+            "runtime_file": model_path.with_suffix(".npz").name, **metadata}
     if evaluation:
         card["evaluation"] = evaluation
     json_path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -124,10 +127,21 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"git commit `{card.get('git_commit')}`, seed {card.get('seed')}",
         "- task: probability that a health page is low quality (spun, promotional, "
         "unsupported); score = 100 × (1 − probability)",
-        "- architecture: soft vote of two scikit-learn branches: TF-IDF words+bigrams → logistic "
-        "regression, and the signal vector → gradient-boosted trees (NaN = missing HTML "
-        "evidence), probabilities averaged (see `qualityscore/model/pipeline.py`)",
+        "- architecture: two scikit-learn branches: TF-IDF words+bigrams → logistic regression "
+        "(learned from real pages only, not the simulated spam), and the signal vector → "
+        "gradient-boosted trees (NaN = missing HTML evidence); combined as "
+        "`1 − (1 − lin)(1 − p_signals^k)`, `lin = w·p_words + (1 − w)·p_signals`: a linear "
+        "vote, except that near-certain signal evidence decides alone "
+        f"(w = {card.get('vote', {}).get('text_weight', '?')}, "
+        f"k = {card.get('vote', {}).get('signal_power', '?')}; "
+        "see `qualityscore/model/vote.py`)",
         f"- features: {len(card.get('feature_names', []))} signals + text",
+        f"- files: `{card.get('model_file')}` (the scikit-learn objects, skops) and "
+        f"`{card.get('runtime_file')}` (the same model compiled to arrays, loaded with "
+        "`allow_pickle=False` and scored with NumPy alone; what `Scorer` loads by default)"
+        + (f"; largest difference in P(low) between the two over the {card['runtime_check']['rows']} "
+           f"training rows: {card['runtime_check']['max_abs_difference']:.1g}"
+           if card.get("runtime_check") else ""),
         "",
         "## Training data",
         "",
@@ -144,8 +158,9 @@ def render_markdown(card: dict[str, Any]) -> str:
         "`*_text` rows are the same pages with HTML evidence removed, so that missing links "
         "never count as evidence of quality. `synthetic_spun` rows are spun and promoted "
         "versions of a disjoint slice of the NIH and Cochrane text, made by "
-        "`qualityscore/model/spinner.py`. Held-out slices of MedQuAD and Cochrane are never "
-        "trained on; evaluation uses them.",
+        "`qualityscore/model/spinner.py`; only the signal branch learns from them (the word "
+        "branch would learn the simulator's own vocabulary). Held-out slices of MedQuAD and "
+        "Cochrane are never trained on; evaluation uses them.",
         "",
         "## Metrics recorded at training",
         "",

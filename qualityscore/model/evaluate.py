@@ -257,23 +257,19 @@ def ablation_variants(names: Sequence[str]) -> list[Variant]:
     return out
 
 
-def soft_vote_text_weight(n_signals: int, seed: int = 0) -> float | None:
-    """The text branch's share of the soft vote, when the pipeline is the two-branch vote.
+def vote_parameters(n_signals: int, seed: int = 0) -> tuple[float, float] | None:
+    """(text_weight, signal_power) when the pipeline is the two-branch ``EvidenceVote``.
 
-    Then a fold's text branch is fitted once and reused by every signal ablation (the
-    vote is ``w * p_text + (1 - w) * p_signals``); otherwise each variant is fitted whole.
+    Then a fold's word branch is fitted once and reused by every signal ablation (the
+    vote is ``vote.combine(p_text, p_signals)``); otherwise each variant is fitted whole.
     """
-    from sklearn.ensemble import VotingClassifier
-
     from .pipeline import build_pipeline
+    from .vote import EvidenceVote
 
     ref = build_pipeline(n_signals, seed=seed)
-    if not (isinstance(ref, VotingClassifier) and ref.voting == "soft"):
+    if not isinstance(ref, EvidenceVote):
         return None
-    if [n for n, _ in ref.estimators] != ["text", "signals"]:
-        return None
-    w = list(ref.weights) if ref.weights is not None else [1.0, 1.0]
-    return float(w[0]) / float(sum(w))
+    return float(ref.text_weight), float(ref.signal_power)
 
 
 def _fit_fold(
@@ -284,24 +280,35 @@ def _fit_fold(
     variants: Sequence[Variant],
     *,
     seed: int,
-    text_weight: float | None,
+    vote: tuple[float, float] | None,
+    corpus: np.ndarray | None = None,
     importance_on: str | None = None,
     families: dict[str, list[int]] | None = None,
 ) -> dict[str, Any]:
-    """Fit every variant on ``train`` rows, predict each test set; optional permutation importance."""
+    """Fit every variant on ``train`` rows, predict each test set; optional permutation importance.
+
+    ``corpus``: the corpus of every row of ``X`` (the word branch learns from
+    ``train.text_rows`` of it); None means every row is a real page.
+    """
     from threadpoolctl import threadpool_limits
 
     from .pipeline import build_pipeline
+    from .train import fit_model, text_rows
+    from .vote import combine
+
+    if corpus is None:
+        corpus = np.full(len(y), "page", dtype=object)
+    words = train[text_rows(corpus[train])]
 
     n_signals = X.shape[1] - 1
     preds: dict[str, dict[str, np.ndarray]] = {v.name: {} for v in variants}
     full_fn: Callable[[np.ndarray], np.ndarray] | None = None
     with threadpool_limits(1):
-        if text_weight is not None:
+        if vote is not None:
             p_text: dict[str, np.ndarray] = {}
             text_model = None
             if any(v.text for v in variants):
-                text_model = build_pipeline(n_signals, signal_branch=False, seed=seed).fit(X[train], y[train])
+                text_model = build_pipeline(n_signals, signal_branch=False, seed=seed).fit(X[words], y[words])
                 p_text = {k: text_model.predict_proba(X[rows])[:, 1] for k, rows in tests.items()}
             signal_models = {}
             for cols in {v.cols for v in variants if v.cols}:
@@ -312,7 +319,7 @@ def _fit_fold(
                 for k, rows in tests.items():
                     ps = signal_models[v.cols].predict_proba(X[rows][:, [0, *v.cols]])[:, 1] if v.cols else None
                     if v.text and ps is not None:
-                        preds[v.name][k] = text_weight * p_text[k] + (1.0 - text_weight) * ps
+                        preds[v.name][k] = combine(p_text[k], ps, *vote)
                     else:
                         preds[v.name][k] = p_text[k] if v.text else ps  # type: ignore[assignment]
             full = next((v for v in variants if v.name == "full"), None)
@@ -322,12 +329,14 @@ def _fit_fold(
                 p_text_rows = p_text[importance_on]
 
                 def full_fn(Xr: np.ndarray) -> np.ndarray:
-                    return text_weight * p_text_rows + (1.0 - text_weight) * sig.predict_proba(Xr[:, sel])[:, 1]
+                    return combine(p_text_rows, sig.predict_proba(Xr[:, sel])[:, 1], *vote)
         else:
             for v in variants:
                 sel = [0, *v.cols]
                 m = build_pipeline(len(v.cols), text_branch=v.text, signal_branch=bool(v.cols), seed=seed)
-                m.fit(X[train][:, sel], y[train])
+                # A words-only variant learns from the word branch's rows, as in the model.
+                rows = words if v.text and not v.cols else train
+                fit_model(m, X[rows][:, sel], y[rows], corpus[rows])
                 for k, rows in tests.items():
                     preds[v.name][k] = m.predict_proba(X[rows][:, sel])[:, 1]
                 if v.name == "full":
@@ -414,18 +423,19 @@ def run_cross_validation(
     if ablation:
         variants = ablation_variants(names)
         families = family_columns(names)
-        weight = soft_vote_text_weight(len(names), seed)
+        vote = vote_parameters(len(names), seed)
+        corpus = np.asarray(ts.corpus)
         fold_keys = []
         for scheme, grp in (("stratified", None), ("site", grouping)):
             for f, (test, train, tests) in enumerate(sondhi_splits(ts, y, seed=seed, grouping=grp)):
                 fold_keys.append((scheme, f, test))
                 jobs.append((f"{scheme}/{f}", delayed(_fit_fold)(
-                    X, y, train, tests, variants, seed=seed, text_weight=weight,
+                    X, y, train, tests, variants, seed=seed, vote=vote, corpus=corpus,
                     importance_on="sondhi" if scheme == "stratified" else None, families=families)))
-        corpus = np.asarray(ts.corpus)
         lab_tests = {k: np.flatnonzero(corpus == k) for k in ("labeled", "labeled_text")}
         lab_train = np.flatnonzero(~np.isin(corpus, ["labeled", "labeled_text"]))
-        jobs.append(("labeled", delayed(_fit_fold)(X, y, lab_train, lab_tests, variants, seed=seed, text_weight=weight)))
+        jobs.append(("labeled", delayed(_fit_fold)(X, y, lab_train, lab_tests, variants, seed=seed, vote=vote,
+                                                   corpus=corpus)))
     jobs.append(("sondhi_cv", delayed(_sondhi_cv_task)(light, X, y, None, seed)))
     jobs.append(("sondhi_site_cv", delayed(_sondhi_cv_task)(light, X, y, grouping, seed)))
     log(f"cross-validation: {len(jobs)} jobs on {n_jobs} processes ...")
@@ -496,16 +506,21 @@ def _assemble_ablation(results, fold_keys, variants, y, ts, names, families) -> 
 # -- words the shipped model leans on --------------------------------------------------
 def top_words(bundle, k: int = 15) -> dict[str, list[list[Any]]] | None:  # type: ignore[no-untyped-def]
     """The heaviest n-grams of the shipped text branch (logistic-regression weights)."""
+    from .runtime import CompiledVote
+
     model = bundle.model
-    text = getattr(model, "named_estimators_", {}).get("text") if hasattr(model, "named_estimators_") else None
-    if text is None:
-        return None
-    try:
-        vec = text.named_steps["select"].transformers_[0][1]
-        coef = text.named_steps["clf"].coef_[0]
-        terms = vec.get_feature_names_out()
-    except (AttributeError, KeyError, IndexError):
-        return None
+    if isinstance(model, CompiledVote):  # the runtime file
+        terms, coef = model.text.terms, model.text.coef
+    else:
+        text = getattr(model, "text_", None)  # vote.EvidenceVote's word branch
+        if text is None:
+            return None
+        try:
+            vec = text.named_steps["select"].transformers_[0][1]
+            coef = text.named_steps["clf"].coef_[0]
+            terms = vec.get_feature_names_out()
+        except (AttributeError, KeyError, IndexError):
+            return None
     order = np.argsort(coef)
     return {
         "toward_low_quality": [[str(terms[i]), float(coef[i])] for i in order[::-1][:k]],

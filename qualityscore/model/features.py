@@ -61,10 +61,10 @@ class PageCache:
         return page
 
 
-def _analyze_chunk(pages: list[Page], resources: SpinResources) -> list[list[float]]:
+def _analyze_chunk(pages: list[Page], resources: SpinResources, lexicon=None) -> list[list[float]]:  # type: ignore[no-untyped-def]
     from threadpoolctl import threadpool_limits
 
-    signals = SignalSet(spin_resources=resources)
+    signals = SignalSet(spin_resources=resources, lexicon=lexicon)
     names = feature_names()
     rows = []
     with threadpool_limits(limits=1, user_api="openmp"):
@@ -75,16 +75,18 @@ def _analyze_chunk(pages: list[Page], resources: SpinResources) -> list[list[flo
 
 
 def signal_matrix(
-    pages: Sequence[Page], resources: SpinResources, *, n_jobs: int = 1, chunk: int = 200
+    pages: Sequence[Page], resources: SpinResources, *, n_jobs: int = 1, chunk: int = 200,
+    lexicon=None,  # type: ignore[no-untyped-def]
 ) -> np.ndarray:
-    """The signal vector of each page, rows in input order."""
+    """The signal vector of each page, rows in input order. ``lexicon``: the spin
+    detector's substitution lexicon (None: the shipped one; held-out evaluations pass less)."""
     plain = resources
     chunks = [list(pages[i : i + chunk]) for i in range(0, len(pages), chunk)]
     if n_jobs == 1 or len(chunks) == 1:
-        rows = [r for c in chunks for r in _analyze_chunk(c, plain)]
+        rows = [r for c in chunks for r in _analyze_chunk(c, plain, lexicon)]
     else:
         from joblib import Parallel, delayed
 
-        parts = Parallel(n_jobs=n_jobs)(delayed(_analyze_chunk)(c, plain) for c in chunks)
+        parts = Parallel(n_jobs=n_jobs)(delayed(_analyze_chunk)(c, plain, lexicon) for c in chunks)
         rows = [r for part in parts for r in part]
     return np.asarray(rows, dtype=np.float64).reshape(len(pages), len(feature_names()))

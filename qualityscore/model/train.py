@@ -19,7 +19,7 @@ import numpy as np
 
 from ..page import Page
 from ..signals import feature_names
-from ..signals.spin import SpinResources
+from ..signals.spin import Lexicon, SpinResources
 from . import corpora
 from .corpora import HIGH, LOW, Sample, stable_fraction
 from .features import PageCache, signal_matrix
@@ -44,6 +44,26 @@ COCHRANE_HELDOUT_FROM = 0.65
 TAGGER_FIT_SHARE = 0.7
 
 
+# Rows the word branch does not learn from: the simulator's spam teaches words only the
+# simulator uses (vote.py). The signal branch learns from every row.
+NOT_FOR_WORDS = frozenset({"synthetic_spun"})
+
+
+def text_rows(corpus) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Boolean mask over training rows: the rows the word branch learns from."""
+    return ~np.isin(np.asarray(corpus), sorted(NOT_FOR_WORDS))
+
+
+def fit_model(model, X: np.ndarray, y: np.ndarray, corpus):  # type: ignore[no-untyped-def]
+    """Fit a ``build_pipeline`` model on rows of the given corpora (text_rows when it has
+    a word branch and a signal branch; a single branch learns from every row given)."""
+    from .vote import EvidenceVote
+
+    if isinstance(model, EvidenceVote):
+        return model.fit(X, y, text_rows=text_rows(corpus))
+    return model.fit(X, y)
+
+
 def _in(sample: Sample, span: tuple[float, float]) -> bool:
     return span[0] <= stable_fraction(sample.group) < span[1]
 
@@ -56,6 +76,9 @@ class TrainingSet:
     groups: list[str] = field(default_factory=list)
     resources: SpinResources = field(default_factory=SpinResources)
     digests: dict[str, str] = field(default_factory=dict)
+    # The spin lexicon the set was made with; None is the shipped one. Held-out
+    # evaluations (evaluation/lexicon_holdout.py) pass one missing whole terms.
+    lexicon: Lexicon | None = None
 
     def add(self, page: Page, label: int, corpus: str, group: str) -> None:
         self.pages.append(page)
@@ -135,9 +158,13 @@ def build_training_set(
     seed: int = 0,
     cache: PageCache | None = None,
     log: Callable[[str], None] = lambda _m: None,
+    lexicon: Lexicon | None = None,
 ) -> TrainingSet:
+    """Every training row. ``lexicon`` replaces the shipped spin lexicon everywhere it is
+    used: spin resources, the tagger's training spam, the simulated spam and (through
+    ``matrices``) the spin signals."""
     cache = cache or PageCache(None)
-    ts = TrainingSet()
+    ts = TrainingSet(lexicon=lexicon)
 
     medquad = list(corpora.medquad(data_dir))
     cochrane_pls = list(corpora.cochrane(data_dir))
@@ -153,9 +180,9 @@ def build_training_set(
 
     resource_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
     resource_texts += [s.content for s in cochrane_abs if _in(s, COCHRANE_RESOURCES)]
-    resources = learn_spin_resources(resource_texts)
+    resources = learn_spin_resources(resource_texts, lexicon=lexicon)
     tagger_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
-    ts.resources = train_spin_tagger(resources, tagger_texts, seed=seed)
+    ts.resources = train_spin_tagger(resources, tagger_texts, seed=seed, lexicon=lexicon)
     log(
         f"spin resources: {len(resources.stats.vocab)} words, {len(resources.stats.pair_keys)} "
         f"pairs, {len(resources.anchors)} anchors; tagger threshold {ts.resources.tagger_threshold:.3f}"
@@ -176,7 +203,8 @@ def build_training_set(
 
     sources = [s for s in medquad if _in(s, MEDQUAD_SPIN_SOURCE)]
     sources += [s for s in cochrane_pls if _in(s, COCHRANE_SPIN_SOURCE)]
-    for page, group in synthetic_spam(sources, seed=seed):
+    spinner = Spinner(lexicon) if lexicon is not None else None
+    for page, group in synthetic_spam(sources, seed=seed, spinner=spinner):
         ts.add(page, LOW, "synthetic_spun", "synthetic/" + group)
 
     ts.digests = {
@@ -191,7 +219,7 @@ def build_training_set(
 
 
 def matrices(ts: TrainingSet, *, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    feats = signal_matrix(ts.pages, ts.resources, n_jobs=n_jobs)
+    feats = signal_matrix(ts.pages, ts.resources, n_jobs=n_jobs, lexicon=ts.lexicon)
     X = design_matrix([p.text for p in ts.pages], feats)
     y = np.asarray(ts.labels, dtype=int)
     return X, y
@@ -232,7 +260,7 @@ def sondhi_cv(
         held = set(page_groups[test])
         train_mask = ~np.isin(groups, list(held)) | ~np.isin(corpus, ["sondhi", "sondhi_text"])
         model = build_pipeline(X.shape[1] - 1, seed=seed, **pipeline_kwargs)
-        model.fit(X[train_mask], y[train_mask])
+        fit_model(model, X[train_mask], y[train_mask], corpus[train_mask])
         p_html[test] = model.predict_proba(X[html_idx[test]])[:, 1]
         text_rows = [text_pos[g] for g in page_groups[test]]
         p_text[test] = model.predict_proba(X[text_rows])[:, 1]
@@ -249,9 +277,9 @@ def sondhi_cv(
     }
 
 
-def fit(X: np.ndarray, y: np.ndarray, *, seed: int = 0):  # type: ignore[no-untyped-def]
+def fit(X: np.ndarray, y: np.ndarray, corpus, *, seed: int = 0):  # type: ignore[no-untyped-def]
     model = build_pipeline(X.shape[1] - 1, seed=seed)
-    model.fit(X, y)
+    fit_model(model, X, y, corpus)
     return slim(model)
 
 
@@ -271,9 +299,11 @@ def slim(model):  # type: ignore[no-untyped-def]
             if hasattr(obj, "stop_words_"):
                 del obj.stop_words_
             obj.vocabulary_ = {term: int(i) for term, i in obj.vocabulary_.items()}
-        for attr in ("estimators_", "named_estimators_", "steps", "transformers_"):
+        for attr in ("estimators_", "named_estimators_", "steps", "transformers_", "text_", "signals_"):
             value = getattr(obj, attr, None)
-            if isinstance(value, dict):
+            if attr in ("text_", "signals_") and value is not None:  # vote.EvidenceVote
+                stack.append(value)
+            elif isinstance(value, dict):
                 stack.extend(value.values())
             elif isinstance(value, list):
                 for item in value:
@@ -365,7 +395,7 @@ def train_and_save(
     import datetime as dt
 
     from .. import __version__
-    from .bundle import BUNDLE_FORMAT, Bundle, save_bundle
+    from .bundle import BUNDLE_FORMAT, Bundle, runtime_path_for, save_bundle
     from .card import write_card
     from .resources import resources_digest
 
@@ -387,7 +417,7 @@ def train_and_save(
         }
         log(f"sondhi cv: {cv}")
     log("fitting the final model on all rows ...")
-    model = fit(X, y, seed=seed)
+    model = fit(X, y, ts.corpus, seed=seed)
     created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     digest = "-".join(v[:6] for v in ts.digests.values())
     metadata = {
@@ -398,6 +428,8 @@ def train_and_save(
         "seed": seed,
         "versions": library_versions(),
         "feature_names": feature_names(),
+        "vote": {"text_weight": float(model.text_weight), "signal_power": float(model.signal_power),
+                 "word_branch_excludes": sorted(NOT_FOR_WORDS)},
         "training_data": {
             "digests": ts.digests,
             "combined_digest": digest,
@@ -415,5 +447,43 @@ def train_and_save(
         spin_tagger=ts.resources.tagger,
     )
     save_bundle(bundle, out)
-    write_card(metadata, out)
+    runtime = runtime_path_for(out)
+    compiled = compiled_bundle(bundle, X, log=log)
+    compiled.metadata["compiled_from"] = {"file": out.name, "sha256": _sha256(out)}
+    save_bundle(compiled, runtime)
+    write_card(compiled.metadata, out)
     return bundle
+
+
+# Largest difference allowed between the skops model's and the runtime model's P(low):
+# the word branch is float32 in scikit-learn, and one float32 rounding of its expit
+# (6e-8) is the measured worst case.
+RUNTIME_TOLERANCE = 1e-6
+
+
+def compiled_bundle(bundle, X: np.ndarray, *, log: Callable[[str], None] = lambda _m: None):  # type: ignore[no-untyped-def]
+    """The bundle with its model and tagger compiled (``runtime.py``), after checking that
+    the compiled model gives the fitted one's probabilities on every row of ``X``."""
+    import copy
+
+    from .bundle import Bundle
+    from .runtime import compile_model, compile_trees
+
+    model = compile_model(bundle.model)
+    ref = bundle.model.predict_proba(X)[:, 1]
+    got = model.predict_proba(X)[:, 1]
+    worst = float(np.max(np.abs(ref - got))) if len(X) else 0.0
+    if worst > RUNTIME_TOLERANCE:
+        raise RuntimeError(f"the compiled model differs from the fitted one by {worst:.3g} (> {RUNTIME_TOLERANCE})")
+    log(f"runtime model: largest probability difference from the skops model {worst:.2g} over {len(X)} rows")
+    tagger = compile_trees(bundle.spin_tagger) if bundle.spin_tagger is not None else None
+    meta = copy.deepcopy(bundle.metadata)
+    meta["runtime_check"] = {"rows": len(X), "max_abs_difference": worst}
+    return Bundle(model=model, metadata=meta, spin_resources=bundle.spin_resources,
+                  health_stats=bundle.health_stats, spin_tagger=tagger)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,4 +1,4 @@
-"""Model files: skops round trip, no code execution, clear errors for bad files."""
+"""Model files (skops and runtime): round trip, no code execution, clear errors for bad files."""
 
 from __future__ import annotations
 
@@ -10,12 +10,28 @@ from pathlib import Path
 import pytest
 
 from qualityscore.errors import ModelError
-from qualityscore.model.bundle import Bundle, load_bundle, save_bundle
+from qualityscore.model.bundle import (
+    Bundle,
+    default_model_path,
+    default_training_output,
+    load_bundle,
+    save_bundle,
+)
 
 
-@pytest.fixture(scope="module")
-def shipped() -> Bundle:
-    return load_bundle()
+@pytest.fixture(scope="module", params=["npz", "skops"])
+def shipped(request: pytest.FixtureRequest) -> Bundle:
+    """Each shipped file; ``.suffix`` is how to save it again."""
+    path = default_model_path() if request.param == "npz" else default_training_output()
+    assert path.suffix == "." + request.param
+    bundle = load_bundle(path)
+    bundle.suffix = path.suffix  # type: ignore[attr-defined]
+    return bundle
+
+
+def test_scorer_loads_the_runtime_file_by_default() -> None:
+    assert default_model_path().suffix == ".npz"
+    assert type(load_bundle().model).__name__ == "CompiledVote"
 
 
 def test_shipped_model_carries_its_metadata(shipped: Bundle) -> None:
@@ -32,7 +48,7 @@ def test_shipped_model_carries_its_metadata(shipped: Bundle) -> None:
 
 
 def test_round_trip(tmp_path: Path, shipped: Bundle) -> None:
-    path = tmp_path / "m.skops"
+    path = tmp_path / ("m" + shipped.suffix)  # type: ignore[attr-defined]
     save_bundle(shipped, path)
     again = load_bundle(path)
     assert again.metadata == shipped.metadata
@@ -40,7 +56,7 @@ def test_round_trip(tmp_path: Path, shipped: Bundle) -> None:
 
 
 def test_truncated_file_is_a_clear_error(tmp_path: Path, shipped: Bundle) -> None:
-    path = tmp_path / "m.skops"
+    path = tmp_path / ("m" + shipped.suffix)  # type: ignore[attr-defined]
     save_bundle(shipped, path)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
@@ -58,7 +74,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_other_signal_set_is_refused(tmp_path: Path, shipped: Bundle) -> None:
     other = copy.copy(shipped)
     other.metadata = {**shipped.metadata, "feature_names": shipped.metadata["feature_names"][:-1]}
-    path = tmp_path / "m.skops"
+    path = tmp_path / ("m" + shipped.suffix)  # type: ignore[attr-defined]
     save_bundle(other, path)
     with pytest.raises(ModelError) as exc:
         load_bundle(path)

@@ -23,7 +23,7 @@ from qs_testkit import EXAMPLES
 
 from qualityscore.cli import main
 from qualityscore.errors import ModelError
-from qualityscore.model.bundle import Bundle, check_compatible, default_model_path, load_bundle
+from qualityscore.model.bundle import Bundle, check_compatible, default_training_output, load_bundle
 
 LEAFLET = str(EXAMPLES / "leaflet.txt")
 
@@ -77,7 +77,7 @@ def retarget(tree: dict[str, Any], module: str, cls: str, loader: str = "ObjectN
 
 @pytest.fixture(scope="module")
 def archive() -> Archive:
-    path = default_model_path()
+    path = default_training_output()  # the shipped skops file
     if not path.exists():
         pytest.skip("no shipped model")
     with zipfile.ZipFile(path) as z:
