@@ -11,12 +11,11 @@ dense columns swamp thousands of small sparse weights). Instead:
   evidence decides on its own.
 
 How the combination was chosen (README, "Model"): a fixed-weight linear soft vote with
-the word branch trained on every row (the first shipped model) learned the spinner's
-vocabulary and flagged only 65% of spun pages made with lexicon families it had not seen;
-a stacker fitted on all rows trusted the near-perfect-on-simulation signal branch and lost
-Sondhi accuracy. ``text_weight`` and ``signal_power`` were chosen on a small grid by Sondhi
-stratified and site-grouped CV, held-out labeled pages, and spun pages from unseen lexicon
-families (evaluation/doc_model_lexicon_holdout.py).
+the word branch trained on every row (the first shipped model) let the words learn the
+simulator's substitution vocabulary; a stacker fitted on all rows trusted the
+near-perfect-on-simulation signal branch and lost Sondhi accuracy. ``text_weight`` and
+``signal_power`` were chosen on a small grid by Sondhi stratified and site-grouped CV and
+the labeled pages held out (evaluation/vote_grid.py).
 
 The input is a 2-D object array: column 0 the extracted text, columns 1.. the signals in
 ``signals.feature_names()`` order (see ``design_matrix``). Only scikit-learn classes, the

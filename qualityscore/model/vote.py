@@ -13,7 +13,7 @@
   both inputs, so a higher branch probability never lowers the score.
 * The word branch learns from real pages only (``fit(..., text_rows=...)``): trained on the
   project's own simulated spam, it learned the simulator's substitution vocabulary, which
-  no other spinner shares (README, "Model", measures this with held-out lexicon families).
+  no other spinner shares (README, "Model"; evaluation/vote_grid.py compares the designs).
 
 The class is a small scikit-learn meta-estimator so that cross-validation, ablation and
 the skops file handle it like any other; skops rebuilds it from its attributes (it is on
