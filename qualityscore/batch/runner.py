@@ -44,6 +44,12 @@ DEFAULT_CHUNK_SIZE = 500
 IN_FLIGHT_PER_WORKER = 2
 # How long a Dask job waits for its first worker.
 WAIT_FOR_WORKERS_S = 60
+# dask.distributed keeps the last ``distributed.admin.low-level-log-length`` messages
+# (default 1,000) of every batched connection, for debugging; under 1 MB each, so every
+# chunk of records (and every chunk's results) was kept: the client/scheduler process grew
+# by about 1.3 MB per 1,000 records (evaluation/bench_batch.py, README). Our processes
+# keep a few; a separate scheduler and workers need the same setting (README).
+DASK_MESSAGE_LOG = 16
 # Rows a Parquet record batch is read in (chunks are regrouped from these).
 PARQUET_BATCH_ROWS = 1024
 
@@ -412,11 +418,15 @@ class _DaskEngine:
 
     def __init__(self, workers: int, address: str | None) -> None:
         try:
+            import dask
             from distributed import Client, LocalCluster
         except ImportError as exc:
             raise BatchUsageError(
                 "--engine dask needs dask.distributed: pip install 'qualityscore[dask]'"
             ) from exc
+        # Set for this engine's lifetime (restored in close): the client, the in-process
+        # scheduler of a LocalCluster and its workers (nannies pass the config on).
+        self._dask_config = dask.config.set({"distributed.admin.low-level-log-length": DASK_MESSAGE_LOG})
         self.cluster = None
         try:
             if address:
@@ -433,6 +443,7 @@ class _DaskEngine:
         except OSError as exc:
             if self.cluster is not None:
                 self.cluster.close()
+            self._dask_config.__exit__(None, None, None)
             raise BatchUsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         try:
             self.client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
@@ -468,9 +479,12 @@ class _DaskEngine:
         return self.executor.submit(fn, *args)
 
     def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        try:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            self._dask_config.__exit__(None, None, None)
 
 
 def _agreed(infos: list[dict[str, Any]]) -> dict[str, Any]:

@@ -173,49 +173,86 @@ def candidate_positions(doc: Doc) -> list[int]:
 def token_features(
     doc: Doc, positions: Sequence[int], stats: HealthStats, anchors: frozenset[str]
 ) -> np.ndarray:
-    """One row of ``TOKEN_FEATURES`` per position; neighbours never cross a sentence end."""
-    toks, text = doc.tokens, doc.text
-    rows = np.zeros((len(positions), len(TOKEN_FEATURES)), dtype=np.float64)
-    import bisect
+    """One row of ``TOKEN_FEATURES`` per position; neighbours never cross a sentence end.
 
-    anchor_pos = [k for k, t in enumerate(toks) if t.lower in anchors]
-    for r, k in enumerate(positions):
-        w = toks[k].lower
-        left = toks[k - 1].lower if k > 0 and not _breaks(text, toks[k - 1].end, toks[k].start) else ""
-        right = (
-            toks[k + 1].lower
-            if k + 1 < len(toks) and not _breaks(text, toks[k].end, toks[k + 1].start)
-            else ""
-        )
-        g = general_zipf(w)
-        h = stats.zipf(w)
-        lc, rc = stats.count(left), stats.count(right)
-        li, ri = stats.index.get(left), stats.index.get(right)
-        lmax = int(stats.left_max[li]) if li is not None else 0
-        rmax = int(stats.right_max[ri]) if ri is not None else 0
-        dist = FAR
-        at = bisect.bisect_left(anchor_pos, k)
-        for a in anchor_pos[max(0, at - 1) : at + 2]:
-            if a != k and abs(a - k) < dist:
-                dist = abs(a - k)
-        rows[r] = (
-            g,
-            h,
-            g - h,
-            np.log1p(stats.pair(left, w)) if left else -1.0,
-            np.log1p(stats.pair(w, right)) if right else -1.0,
-            np.log1p(lc) if left else -1.0,
-            np.log1p(rc) if right else -1.0,
-            lmax / lc if lc else 0.0,
-            rmax / rc if rc else 0.0,
-            1.0 if left in anchors else 0.0,
-            1.0 if right in anchors else 0.0,
-            float(dist),
-            1.0 if text[toks[k].start].isupper() and k > 0 and not _breaks(text, toks[k - 1].end, toks[k].start) else 0.0,
-            float(len(w)),
-            1.0 if w in stats.index else 0.0,
-        )
-    return rows
+    Column by column over all positions (lookups once per token, arithmetic in NumPy);
+    ``evaluation/check_equivalence.py`` holds it to the per-token definition bit for bit.
+    """
+    toks, text = doc.tokens, doc.text
+    n_tok = len(toks)
+    if not positions:
+        return np.zeros((0, len(TOKEN_FEATURES)), dtype=np.float64)
+    lower = [t.lower for t in toks]
+    index, pairs, n_vocab = stats.index, stats.pairs, stats._n
+    # joined[k]: tokens k-1 and k are in the same sentence (no break between them).
+    joined = np.zeros(n_tok + 1, dtype=bool)
+    joined[1:n_tok] = [not _breaks(text, toks[k - 1].end, toks[k].start) for k in range(1, n_tok)]
+    ids = np.fromiter((index.get(w, -1) for w in lower), dtype=np.int64, count=n_tok)
+    is_anchor = np.fromiter((w in anchors for w in lower), dtype=bool, count=n_tok)
+    pos = np.asarray(positions, dtype=np.int64)
+    has_left = (pos > 0) & joined[pos]
+    has_right = (pos + 1 < n_tok) & joined[pos + 1]
+    li = np.where(has_left, ids[np.maximum(pos - 1, 0)], -1)
+    ri = np.where(has_right, ids[np.minimum(pos + 1, n_tok - 1)], -1)
+    wi = ids[pos]
+    words = [lower[k] for k in positions]
+
+    g = np.fromiter((general_zipf(w) for w in words), dtype=np.float64, count=len(words))
+    zipfs = stats.zipfs
+    h = np.fromiter((zipfs.get(w, 0.0) for w in words), dtype=np.float64, count=len(words))
+
+    def counts_of(idx: np.ndarray, table: np.ndarray) -> np.ndarray:
+        return np.where(idx >= 0, table[np.maximum(idx, 0)] if len(table) else 0, 0).astype(np.int64)
+
+    lc, rc = counts_of(li, stats.counts), counts_of(ri, stats.counts)
+    lmax, rmax = counts_of(li, stats.left_max), counts_of(ri, stats.right_max)
+
+    def pair_counts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ok = (a >= 0) & (b >= 0)
+        keys = (a * n_vocab + b).tolist()
+        return np.fromiter((pairs.get(k, 0) if o else 0 for k, o in zip(keys, ok.tolist(), strict=True)),
+                           dtype=np.int64, count=len(keys))
+
+    lp, rp = pair_counts(li, wi), pair_counts(wi, ri)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        left_pred = np.where(lc > 0, lmax / np.maximum(lc, 1), 0.0)
+        right_pred = np.where(rc > 0, rmax / np.maximum(rc, 1), 0.0)
+    capitalised = np.fromiter(
+        (text[toks[k].start].isupper() for k in positions), dtype=bool, count=len(words)
+    ) & has_left
+    columns = (
+        g,
+        h,
+        g - h,
+        np.where(has_left, np.log1p(lp), -1.0),
+        np.where(has_right, np.log1p(rp), -1.0),
+        np.where(has_left, np.log1p(lc), -1.0),
+        np.where(has_right, np.log1p(rc), -1.0),
+        left_pred,
+        right_pred,
+        (has_left & is_anchor[np.maximum(pos - 1, 0)]).astype(np.float64),
+        (has_right & is_anchor[np.minimum(pos + 1, n_tok - 1)]).astype(np.float64),
+        _anchor_distance(pos, np.flatnonzero(is_anchor)),
+        capitalised.astype(np.float64),
+        np.fromiter((len(w) for w in words), dtype=np.float64, count=len(words)),
+        (wi >= 0).astype(np.float64),
+    )
+    return np.column_stack(columns)
+
+
+def _anchor_distance(pos: np.ndarray, anchor_pos: np.ndarray) -> np.ndarray:
+    """Tokens to the nearest anchor other than the token itself, at most ``FAR``."""
+    dist = np.full(len(pos), float(FAR))
+    if len(anchor_pos) == 0:
+        return dist
+    at = np.searchsorted(anchor_pos, pos)
+    for shift in (-1, 0, 1):
+        j = at + shift
+        ok = (j >= 0) & (j < len(anchor_pos))
+        d = np.abs(anchor_pos[np.clip(j, 0, len(anchor_pos) - 1)] - pos).astype(np.float64)
+        d[~ok | (d == 0)] = np.inf
+        dist = np.minimum(dist, d)
+    return dist
 
 
 def _breaks(text: str, lo: int, hi: int) -> bool:
