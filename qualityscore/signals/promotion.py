@@ -52,7 +52,9 @@ _PHONE_RE = re.compile(
     r"(?<!\w)(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]\d{3}[\s.-]\d{4}(?!\w)"
     r"|(?<!\w)1[\s-]?8(?:00|88|77|66|55)[\s-]?[A-Z0-9]{3}[\s-]?[A-Z0-9]{4}(?!\w)"
 )
-_PRICE_RE = re.compile(r"(?:[$£€]\s?\d+(?:[.,]\d{2})?|(?<![\w.])\d+(?:[.,]\d{2})?\s?(?:USD|EUR|GBP)(?!\w))")
+# An amount: thousands groups ("1,000", "1.000") or plain digits, then optional cents.
+_AMOUNT = r"(?:\d{1,3}(?:[.,]\d{3})+|\d+)(?:[.,]\d{2})?"
+_PRICE_RE = re.compile(rf"(?:[$£€]\s?{_AMOUNT}|(?<![\w.,]){_AMOUNT}\s?(?:USD|EUR|GBP)(?!\w))")
 _PRICE_NEEDLES = ("$", "£", "€", "USD", "EUR", "GBP")  # one is in every price match
 _TRADEMARK_RE = re.compile(r"[®™]")
 

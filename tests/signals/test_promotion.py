@@ -73,6 +73,11 @@ def test_promotion_text_rules(sig, text, fire, silent):
         pytest.param("Order now and save.", CTA, ["Order now"], id="cta"),
         pytest.param("Ring 1-800-356-9377 today.", PHONE, ["1-800-356-9377"], id="phone"),
         pytest.param("Only $39.99 today.", PRICE, ["$39.99"], id="price"),
+        # The whole amount is the evidence, thousands separators included.
+        pytest.param("It costs $1,000 a year, or $12,345.67 in all.", PRICE, ["$1,000", "$12,345.67"],
+                     id="price-thousands"),
+        pytest.param("About 1,000 USD or €1.500,00 each.", PRICE, ["1,000 USD", "€1.500,00"],
+                     id="price-thousands-code-and-euro"),
     ],
 )
 def test_promotion_spans(sig, text, rule, expected):
