@@ -45,7 +45,9 @@ def explain(result: Result, limit: int = 3) -> list[str]:
 
 
 def print_table(results: Sequence[Result], *, reasons: int = 3, console=None) -> None:  # type: ignore[no-untyped-def]
+    from rich import box
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     if console is None:
@@ -53,32 +55,29 @@ def print_table(results: Sequence[Result], *, reasons: int = 3, console=None) ->
 
         # Piped output (logs, docs) gets a readable fixed width instead of rich's 80.
         console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 110)
-    table = Table(show_lines=True)
+    # An ASCII terminal gets plain box characters and arrows, and evidence it can show.
+    unicode_ok = _can_print("→…┃")
+
+    def cell(text: str) -> str:
+        if not unicode_ok:
+            text = text.replace("→", "->").replace("…", "...").encode("ascii", "replace").decode()
+        return escape(text)
+
+    arrow = "→" if unicode_ok else "->"
+    table = Table(show_lines=True, box=box.HEAVY_HEAD if unicode_ok else box.ASCII)
     table.add_column("source", overflow="fold", max_width=40)
     table.add_column("score", justify="right")
     table.add_column("decision")
-    table.add_column("top reasons (evidence → likely original)", overflow="fold")
+    table.add_column(f"top reasons (evidence {arrow} likely original)", overflow="fold")
     for r in results:
         if r.error:
-            table.add_row(r.source, "-", "[bold magenta]error[/]", f"{r.error.type}: {r.error.message}")
+            table.add_row(cell(r.source), "-", "[bold magenta]error[/]", cell(f"{r.error.type}: {r.error.message}"))
             continue
         style = _DECISION_STYLE.get(r.decision or "", "")
         table.add_row(
-            r.source,
+            cell(r.source),
             f"{r.score:.0f}",
             f"[{style}]{r.decision}[/]",
-            "\n".join(explain(r, reasons)),
+            cell("\n".join(explain(r, reasons))),
         )
-    if not _can_print("→…┃"):
-        # An ASCII terminal: plain box characters and arrows, and evidence it can show.
-        from rich import box
-
-        table.box = box.ASCII
-        for column in table.columns:
-            column._cells = [
-                c.replace("→", "->").replace("…", "...").encode("ascii", "replace").decode()
-                if isinstance(c, str) else c
-                for c in column._cells
-            ]
-        table.columns[-1].header = "top reasons (evidence -> likely original)"
     console.print(table)

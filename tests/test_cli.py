@@ -99,6 +99,27 @@ def test_table_on_an_ascii_terminal() -> None:
     assert "reject" in proc.stdout and "Traceback" not in proc.stderr
 
 
+def test_table_shows_square_brackets_in_names_and_evidence_literally(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Rich reads "[bold]" as markup: a file name or quoted evidence must not be eaten."""
+    import io
+
+    from rich.console import Console
+
+    from qualityscore.page import ErrorInfo, Finding, Result
+    from qualityscore.report import print_table
+
+    ok = Result(source="pages/[bold]draft[/].txt", score=20.0, probability_low_quality=0.8,
+                decision="reject", signals={}, model_version="t",
+                findings=(Finding("promotion", "promotion.call_to_action", 0, 9, "[red]Buy now", weight=1.0),))
+    bad = Result(source="x", error=ErrorInfo("input.empty", "nothing in [b]here[/b]"))
+    out = io.StringIO()
+    print_table([ok, bad], console=Console(file=out, width=200, color_system=None))
+    text = out.getvalue()
+    assert "pages/[bold]draft[/].txt" in text
+    assert '"[red]Buy now"' in text
+    assert "nothing in [b]here[/b]" in text
+
+
 def test_scoring_with_the_shipped_model_imports_neither_sklearn_nor_skops(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Start-up cost: the runtime model file is scored with NumPy alone (model/runtime.py);
     importing scikit-learn (and skops, which imports all of it) would cost seconds."""
