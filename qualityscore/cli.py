@@ -160,8 +160,8 @@ def evaluate(data_dir: Path | None, model: Path | None, out: Path, jobs: int, cv
 
     \b
     Writes OUT/summary.json and OUT/*.png; prints the headline figures as JSON.
-    The full run refits about 100 models: 18 minutes on a shared 2-core machine (about 7
-    minutes of CPU). --no-ablation skips most refits; --quick refits nothing.
+    The full run refits about 100 models: about 4 minutes on 2 idle cores (18 on a busy
+    shared machine). --no-ablation skips most refits; --quick refits nothing.
     """
     from .errors import ModelError
     from .model.evaluate import headline, run_evaluation

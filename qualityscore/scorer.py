@@ -7,6 +7,7 @@ Results (``score_source``) or as QualityScoreError (``score``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -73,6 +74,9 @@ class Scorer:
             return "review"
         return "ok"
 
+    def _analyze(self, page: Page) -> Analysis:
+        return self.signals.analyze(readable(page))
+
     def score_page(self, page: Page) -> Result:
         return self.score_pages([page])[0]
 
@@ -84,7 +88,7 @@ class Scorer:
         model's fixed cost per call, most of its time on one page, is paid once.
         """
         with self._threads.limit(limits=1, user_api="openmp"):
-            return self._results(pages, [self.signals.analyze(page) for page in pages])
+            return self._results(pages, [self._analyze(page) for page in pages])
 
     def _results(self, pages: Sequence[Page], analyses: Sequence[Analysis]) -> list[Result]:
         if not pages:
@@ -173,7 +177,7 @@ class Scorer:
         with self._threads.limit(limits=1, user_api="openmp"):
             for i, page in enumerate(pages):
                 try:
-                    analysed.append((page, self.signals.analyze(page)))
+                    analysed.append((page, self._analyze(page)))
                 except Exception as exc:
                     failed[i] = failure_result(page.source, exc)
             try:
@@ -197,7 +201,7 @@ class Scorer:
         chunk: list[Page | Result] = []
         for i, item in enumerate(items):
             try:
-                chunk.append(self._page(item, url=None, source=f"#{i}"))
+                chunk.append(readable(self._page(item, url=None, source=f"#{i}")))
             except InputError as exc:
                 chunk.append(error_result(f"#{i}", exc.type, exc.message))
             if len(chunk) >= batch_size:
@@ -228,6 +232,25 @@ class Scorer:
                 assert failure is not None
                 raise failure
             yield result
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def readable(page: Page) -> Page:
+    """The page, if it has anything to read; else InputError ``input.empty``.
+
+    A page with no letter or digit (an empty file, whitespace, HTML that is all scripts
+    and styles) has no evidence either way: it is an error, never a score, so it can
+    neither pass as clean nor be rejected on no evidence.
+    """
+    if _WORD_CHAR.search(page.text) is None:
+        raise InputError(
+            "nothing to read: the page has no text (empty, whitespace only, or HTML with "
+            "no visible text)",
+            type="input.empty",
+        )
+    return page
 
 
 def error_result(source: str, type_: str, message: str) -> Result:

@@ -36,10 +36,24 @@ def test_plain_leaflet_is_ok(scorer: Scorer, leaflet_text: str) -> None:
 
 
 def test_scores_are_bounded_and_deterministic(scorer: Scorer, spun_html: str, leaflet_text: str) -> None:
-    for doc in (spun_html, leaflet_text, "", "x", "Buy now! " * 50):
+    for doc in (spun_html, leaflet_text, "x", "Buy now! " * 50):
         a, b = scorer.score(doc), scorer.score(doc)
         assert 0.0 <= a.score <= 100.0
         assert a.to_dict() == b.to_dict()
+
+
+@pytest.mark.parametrize("doc", ["", "  \n\t ", "!!! ??? ...", "<html><script>var a=1;</script><style>p{}</style></html>"])
+def test_a_page_with_nothing_to_read_is_an_error_not_a_score(scorer: Scorer, doc: str) -> None:
+    from qualityscore.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        scorer.score(doc)
+    assert exc.value.type == "input.empty"
+    [many] = list(scorer.score_many([doc]))
+    assert many.error is not None and many.error.type == "input.empty"
+    assert many.score is None and many.decision is None
+    [iso] = scorer.score_pages_isolated([page_from_string(doc, source="p")])
+    assert iso.error is not None and iso.error.type == "input.empty"
 
 
 def test_module_level_score_uses_shipped_model(leaflet_text: str) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..page import Page
 from ..signals import feature_names
-from ..signals.spin import Lexicon, SpinResources
+from ..signals.spin import Lexicon, SpinResources, load_lexicon
 from . import corpora
 from .corpora import HIGH, LOW, Sample, stable_fraction
 from .features import PageCache, signal_matrix
@@ -46,7 +46,12 @@ TAGGER_FIT_SHARE = 0.7
 
 # Rows the word branch does not learn from: the simulator's spam teaches words only the
 # simulator uses (vote.py). The signal branch learns from every row.
-NOT_FOR_WORDS = frozenset({"synthetic_spun"})
+NOT_FOR_WORDS = frozenset({"synthetic_spun", "synthetic_spun_unknown"})
+# Spam from spinners whose vocabulary the detector lacks: the same source texts spun with
+# one of BLIND_FOLDS parts of the lexicon's terms, their signals computed with a lexicon
+# missing exactly that part. Without these rows the signal branch learns that spam is what
+# the lexicon finds, and pages spun with other words pass (evaluation/lexicon_holdout.py).
+BLIND_FOLDS = 4
 
 
 def text_rows(corpus) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -79,12 +84,17 @@ class TrainingSet:
     # The spin lexicon the set was made with; None is the shipped one. Held-out
     # evaluations (evaluation/lexicon_holdout.py) pass one missing whole terms.
     lexicon: Lexicon | None = None
+    # Per row: canonical terms the detector must not know when computing its signals
+    # (the ``synthetic_spun_unknown`` rows); empty for every other row.
+    withheld: list[frozenset[str]] = field(default_factory=list)
 
-    def add(self, page: Page, label: int, corpus: str, group: str) -> None:
+    def add(self, page: Page, label: int, corpus: str, group: str,
+            withheld: frozenset[str] = frozenset()) -> None:
         self.pages.append(page)
         self.labels.append(label)
         self.corpus.append(corpus)
         self.groups.append(group)
+        self.withheld.append(withheld)
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, Counter[str]] = {}
@@ -131,6 +141,24 @@ def synthetic_spam(
         else:
             page = Page(text=text, is_html=False, source=s.id)
         out.append((page, s.id))
+    return out
+
+
+def unknown_vocabulary_spam(
+    sources: list[Sample], lexicon: Lexicon, *, seed: int, folds: int = BLIND_FOLDS
+) -> list[tuple[Page, str, frozenset[str]]]:
+    """Spam spun with vocabulary the detector will not know: source ``i`` is spun with
+    fold ``i % folds`` of the lexicon's canonical terms only, and that fold is withheld
+    from the detector when its signals are computed (``matrices``)."""
+    import zlib
+
+    terms = sorted({e.canonical for e in lexicon.entries})
+    parts = [frozenset(t for t in terms if zlib.crc32(t.encode()) % folds == k) for k in range(folds)]
+    out: list[tuple[Page, str, frozenset[str]]] = []
+    for k, part in enumerate(parts):
+        spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in part]))
+        chosen = [s for i, s in enumerate(sources) if i % folds == k]
+        out += [(page, group, part) for page, group in synthetic_spam(chosen, seed=seed + 101 + k, spinner=spinner)]
     return out
 
 
@@ -206,6 +234,8 @@ def build_training_set(
     spinner = Spinner(lexicon) if lexicon is not None else None
     for page, group in synthetic_spam(sources, seed=seed, spinner=spinner):
         ts.add(page, LOW, "synthetic_spun", "synthetic/" + group)
+    for page, group, withheld in unknown_vocabulary_spam(sources, lexicon or load_lexicon(), seed=seed):
+        ts.add(page, LOW, "synthetic_spun_unknown", "synthetic/" + group, withheld)
 
     ts.digests = {
         "sondhi": corpus_digest(sondhi),
@@ -219,7 +249,13 @@ def build_training_set(
 
 
 def matrices(ts: TrainingSet, *, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    feats = signal_matrix(ts.pages, ts.resources, n_jobs=n_jobs, lexicon=ts.lexicon)
+    withheld = ts.withheld or [frozenset()] * len(ts.pages)
+    feats = np.zeros((len(ts.pages), len(feature_names())), dtype=np.float64)
+    base = ts.lexicon or load_lexicon()
+    for part in sorted(set(withheld), key=sorted):
+        rows = [i for i, w in enumerate(withheld) if w == part]
+        lexicon = ts.lexicon if not part else base.without(set(part))
+        feats[rows] = signal_matrix([ts.pages[i] for i in rows], ts.resources, n_jobs=n_jobs, lexicon=lexicon)
     X = design_matrix([p.text for p in ts.pages], feats)
     y = np.asarray(ts.labels, dtype=int)
     return X, y

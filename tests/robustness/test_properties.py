@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qs_testkit import assert_offsets_round_trip
@@ -163,6 +165,12 @@ def test_reader_and_signals_on_html_like_strings(scorer, content: str, is_html: 
 def test_scorer_is_bounded_and_deterministic(scorer, content: str) -> None:  # type: ignore[no-untyped-def]
     page = read(content, None)
     if page is None:
+        return
+    if re.search(r"\w", page.text) is None:
+        # Nothing to read: refused as input.empty by every entry point, never scored.
+        with pytest.raises(InputError) as exc:
+            scorer.score_page(page)
+        assert exc.value.type == "input.empty"
         return
     result = scorer.score_page(page)
     assert result.error is None
