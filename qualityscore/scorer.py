@@ -247,7 +247,7 @@ def readable(page: Page) -> Page:
     if _WORD_CHAR.search(page.text) is None:
         raise InputError(
             "nothing to read: the page has no text (empty, whitespace only, or HTML with "
-            "no visible text)",
+            "no visible text); check that this is the page you meant to score",
             type="input.empty",
         )
     return page
