@@ -63,7 +63,7 @@ class CompiledTrees:
     value: np.ndarray  # float64 (leaf value)
     roots: np.ndarray  # int64 per tree
     baseline: float
-    depth: int  # the deepest leaf (recorded for the model card; walkers stop at leaves)
+    depth: int  # the deepest leaf, for inspection only: the walkers stop at leaves
     n_features: int
 
     def __post_init__(self) -> None:
