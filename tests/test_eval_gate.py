@@ -36,7 +36,7 @@ def test_no_pin_is_below_the_goals_without_a_reason() -> None:
         "a pin in evaluation/baseline.json is below the issue's goal with no entry in 'changes' "
         "explaining why (see evaluation/README.md)"
     )
-    assert set(baseline["corpus_digests"]) >= {"sondhi", "medquad", "cochrane_pls"}
+    assert set(baseline["corpus_digests"]) >= {"sondhi", "medquad", "cochrane_pls", "onestop"}
 
 
 def test_pins_below_goals_are_caught() -> None:
@@ -98,7 +98,7 @@ def test_gate_fails_when_thresholds_are_pushed_to_99(shipped, baseline, sample) 
                                                        "reject_below": 99.0, "review_below": 99.0}}
     report = check_gate(bad, baseline, sample=sample)
     assert not report.passed
-    assert {"medquad_ok_rate", "cochrane_ok_rate"} <= _failed(report)
+    assert {"medquad_ok_rate", "cochrane_ok_rate", "onestop_ok_rate"} <= _failed(report)
 
 
 @needs_corpora

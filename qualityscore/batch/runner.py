@@ -162,6 +162,7 @@ def run_batch(config: BatchConfig, progress: Progress | None = None) -> Summary:
         while pending:
             finish(wait(pending, return_when=FIRST_COMPLETED).done)
         progress.stop()
+        warnings = list(getattr(engine, "warnings", ()))
         engine.close()  # free the workers (and a LocalCluster) before assembling
         engine = None
 
@@ -180,6 +181,7 @@ def run_batch(config: BatchConfig, progress: Progress | None = None) -> Summary:
                     "reject_below": info["reject_below"],
                 },
                 "observe_only": config.observe_only,
+                **({"warnings": warnings} if warnings else {}),
             }
         )
         store.assemble(digests, config.output, out_fmt, config.keep, summary)
@@ -452,9 +454,28 @@ class _DaskEngine:
             raise BatchUsageError(
                 f"no Dask worker joined the scheduler within {WAIT_FOR_WORKERS_S} s"
             ) from exc
+        self.warnings = self._message_log_warnings() if address else []
         self.executor = self.client.get_executor(pure=False)
         threads = sum(self.client.nthreads().values()) or 1
         self.capacity = IN_FLIGHT_PER_WORKER * threads
+
+    def _message_log_warnings(self) -> list[str]:
+        """A scheduler or workers we did not start keep their own message-log length: say
+        so when it is large enough to grow their memory with every chunk (README)."""
+        try:
+            lengths = {"the scheduler": self.client.run_on_scheduler(_message_log_length)}
+            lengths.update(self.client.run(_message_log_length))
+        except Exception:  # noqa: BLE001 - an advisory check must not stop the job
+            return []
+        large = sorted(name for name, n in lengths.items() if n > DASK_MESSAGE_LOG)
+        if not large:
+            return []
+        return [
+            f"{', '.join(large[:3])}{' and others' if len(large) > 3 else ''} keep "
+            f"distributed.admin.low-level-log-length={max(lengths[n] for n in large)} messages "
+            "per connection, so their memory grows with every chunk; start them with "
+            f"DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH={DASK_MESSAGE_LOG}"
+        ]
 
     def probe(self, spec: ScorerSpec) -> dict[str, Any]:
         from .. import __version__
@@ -485,6 +506,12 @@ class _DaskEngine:
                 self.cluster.close()
         finally:
             self._dask_config.__exit__(None, None, None)
+
+
+def _message_log_length() -> int:
+    import dask
+
+    return int(dask.config.get("distributed.admin.low-level-log-length", 1000))
 
 
 def _agreed(infos: list[dict[str, Any]]) -> dict[str, Any]:

@@ -76,6 +76,7 @@ class Summary:
         if self.rules:
             top = _ranked(self.rules)[:TEXT_TOP_RULES]
             lines.append("  top rules   " + " · ".join(f"{r} {n:,}" for r, n in top))
+        lines += [f"  warning     {w}" for w in info.get("warnings", ())]
         return "\n".join(lines)
 
 

@@ -194,37 +194,47 @@ def load_bundle(path: str | Path | None = None, *, trust_pickle: bool = False) -
         raise ModelError(f"{p} is not a qualityscore model file", type="model.corrupt")
 
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
+    # One parse: skops audits every type against the allow-list before it builds any
+    # object, and refuses the file if one is not on it. Only then is the file read again,
+    # to name the types in the error.
     try:
-        untrusted = set(sio.get_untrusted_types(file=p))
+        payload = sio.load(p, trusted=sorted(TRUSTED_TYPES))
+    except UntrustedTypesFoundException as exc:
+        raise _untrusted(p) from exc
     except Exception as exc:
         raise ModelError(
             f"{p} is damaged or not a skops archive ({type(exc).__name__}: {exc}). "
             "Re-download or retrain the model.",
             type="model.corrupt",
         ) from exc
-    unknown = sorted(untrusted - TRUSTED_TYPES)
-    if unknown:
-        raise ModelError(
-            f"{p} contains types qualityscore does not trust: {', '.join(unknown)}. "
-            "It was not made by this version of qualityscore, or it was tampered with.",
-            type="model.untrusted_types",
-        )
     try:
-        payload = sio.load(p, trusted=sorted(untrusted))
         metadata = json.loads(payload["metadata_json"])
         resources = json.loads(payload["spin_resources_json"])
         model = payload["model"]
         health_stats = _stats_from_disk(payload.get("health_stats"))
         spin_tagger = payload.get("spin_tagger")
-    except ModelError:
-        raise
     except Exception as exc:
         raise _unloadable(p, exc) from exc
     bundle = Bundle(model=model, metadata=metadata, spin_resources=resources,
                     health_stats=health_stats, spin_tagger=spin_tagger)
     check_compatible(bundle, p)
     return bundle
+
+
+def _untrusted(p: Path) -> ModelError:
+    import skops.io as sio
+
+    try:
+        unknown = sorted(set(sio.get_untrusted_types(file=p)) - TRUSTED_TYPES)
+    except Exception:  # noqa: BLE001 - the file was refused already; naming types is a courtesy
+        unknown = []
+    return ModelError(
+        f"{p} contains types qualityscore does not trust: {', '.join(unknown) or 'unknown'}. "
+        "It was not made by this version of qualityscore, or it was tampered with.",
+        type="model.untrusted_types",
+    )
 
 
 def _unloadable(p: Path, exc: Exception) -> ModelError:

@@ -76,18 +76,26 @@ def _evaluation_lines(ev: dict[str, Any]) -> list[str]:
             f"{_num(site.get('roc_auc'))}, F1 (unreliable) {_num(site.get('f1_unreliable'))} | "
             f"{g.get('groups')} sites; {_pct(g.get('key_coverage'))} of pages keyed from their HTML |"
         )
-    for key, name in (("medquad", "MedQuAD (NIH) answers"), ("cochrane_pls", "Cochrane plain-language summaries")):
+    for key, name, goal in (("medquad", "MedQuAD (NIH) answers", "goal ≥ 98%"),
+                            ("cochrane_pls", "Cochrane plain-language summaries", "goal ≥ 98%"),
+                            ("onestop", "OneStopEnglish news articles (not health)", "")):
         rates = ev.get("heldout_clean", {}).get(key)
         if rates:
             lines.append(
                 f"| held-out {name} scored `ok` | {_pct(rates.get('ok_rate'))} (review {_pct(rates.get('review_rate'))}, "
-                f"reject {_pct(rates.get('reject_rate'))}; n = {rates.get('n'):,}) | goal ≥ 98% |"
+                f"reject {_pct(rates.get('reject_rate'))}; n = {rates.get('n'):,}) | {goal} |"
             )
     spun = ev.get("heldout_spun")
     if spun:
         lines.append(
             f"| spun versions of held-out NIH/Cochrane text (synthetic) flagged | {_pct(spun.get('flagged_rate'))} "
             f"(n = {spun.get('n'):,}) | |"
+        )
+    promo = ev.get("heldout_promoted_news")
+    if promo:
+        lines.append(
+            f"| promoted versions of held-out news (synthetic) flagged | {_pct(promo.get('flagged_rate'))} "
+            f"(n = {promo.get('n'):,}) | |"
         )
     hs = ev.get("healthstory")
     if hs:
@@ -162,7 +170,13 @@ def render_markdown(card: dict[str, Any]) -> str:
         "spun with a quarter of the lexicon, their signals computed by a detector that does "
         "not know that quarter (spinners whose vocabulary we lack). Only the signal branch "
         "learns from either (the word branch would learn the simulator's own vocabulary). "
-        "Held-out slices of MedQuAD and Cochrane are never trained on; evaluation uses them.",
+        "`synthetic_promoted_news` rows are those news articles with calls to action, "
+        "uncited claims and blog residue added (signal branch only, like the spun rows). "
+        "`onestop` rows are OneStopEnglish news articles (general news, all three reading "
+        "levels of 60% of the articles): clean writing in the register of news, so that "
+        "reported prices, figures and quotes are not read as spam. Held-out slices of "
+        "MedQuAD, Cochrane and OneStopEnglish are never trained on; evaluation uses them. "
+        "HealthStory (health news) is never trained on.",
         "",
         "## Metrics recorded at training",
         "",
@@ -199,13 +213,15 @@ def render_markdown(card: dict[str, Any]) -> str:
         "## Known limits",
         "",
         "- English only. Trained on Sondhi (2012-era health sites), NIH and Cochrane text, "
-        "the project's 64 labeled pages and simulated spin; pages unlike all of these "
-        "(forums, news, non-health) are out of scope and score unpredictably.",
+        "general news (OneStopEnglish), the project's 64 labeled pages and simulated spin; "
+        "pages unlike all of these (forums, social media, product listings) are out of scope "
+        "and score unpredictably.",
         "- Spin evidence comes from a curated lexicon plus learned word statistics. Pages spun "
         "with substitutions outside the lexicon, and not otherwise promotional, mostly pass "
         "(measured by `evaluation/lexicon_holdout.py`; see the README).",
         "- Prices, reported claims and some ordinary news words (\"professor\", \"finds\") "
-        "count against news stories (`evaluation/false_alarms.py`).",
+        "still raise findings on news stories, though the model no longer rejects most news "
+        "for them (`evaluation/false_alarms.py`).",
         "- Link features exist only for HTML input; plain text is scored without them.",
         "- The thresholds are tuned on Sondhi out-of-fold scores: their precision and recall "
         "targets hold for pages like Sondhi's, not necessarily for other sources.",
@@ -217,6 +233,12 @@ def render_markdown(card: dict[str, Any]) -> str:
             f"- Sondhi holds many pages per site: with no site on both sides of a fold, accuracy is "
             f"{_num(site.get('accuracy'))} instead of {_num(cv.get('accuracy'))}, so part of the "
             "stratified figure is recognising sites rather than judging pages."
+        )
+    promo = ev.get("heldout_promoted_news")
+    if promo:
+        lines.append(
+            f"| promoted versions of held-out news (synthetic) flagged | {_pct(promo.get('flagged_rate'))} "
+            f"(n = {promo.get('n'):,}) | |"
         )
     hs = ev.get("healthstory")
     if hs:

@@ -155,6 +155,35 @@ def cochrane(data_dir: Path, *, kinds: tuple[str, ...] = ("target",)) -> Iterato
                 )
 
 
+def onestop(data_dir: Path) -> Iterator[Sample]:
+    """OneStopEnglish: Guardian news articles, each rewritten at three reading levels.
+
+    Clean, edited general news (not health): the register of the health news and
+    general pages a moderation queue also sees. One group per article, so that its three
+    versions are never split between training and evaluation.
+    """
+    root = data_dir / "onestopenglish" / "Texts-SeparatedByReadingLevel"
+    if not root.is_dir():
+        return
+    for level in ("Ele-Txt", "Int-Txt", "Adv-Txt"):
+        folder = root / level
+        if not folder.is_dir():
+            continue
+        for f in sorted(folder.glob("*.txt")):
+            article = f.stem.rsplit("-", 1)[0]
+            text = _tidy(f.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff"))
+            if not text:
+                continue
+            yield Sample(
+                id=f"onestop/{level}/{f.stem}",
+                corpus="onestop",
+                content=text,
+                is_html=False,
+                label=HIGH,
+                group=f"onestop/{article}",
+            )
+
+
 def healthstory(data_dir: Path, *, min_words: int = 80) -> Iterator[Sample]:
     root = data_dir / "healthstory"
     labels = root / "labels.csv"

@@ -32,7 +32,7 @@ import numpy as np
 from ..page import Page
 from . import corpora
 from .corpora import stable_fraction
-from .train import COCHRANE_HELDOUT_FROM, MEDQUAD_HELDOUT_FROM
+from .train import COCHRANE_HELDOUT_FROM, MEDQUAD_HELDOUT_FROM, ONESTOP_HELDOUT_FROM
 
 PUBLISHED = {"sondhi_2012_accuracy": 0.80, "replication_2021_accuracy": 0.90}
 FOLDS = 5
@@ -72,6 +72,20 @@ def heldout_clean(
     return {"medquad": med[:max_per_corpus], "cochrane_pls": coch[:max_per_corpus]}
 
 
+def heldout_news(data_dir: Path, *, max_texts: int = FULL_CAP) -> list[corpora.Sample]:
+    """OneStopEnglish articles training never touches (every reading level of each)."""
+    news = [s for s in corpora.onestop(data_dir) if stable_fraction(s.group) >= ONESTOP_HELDOUT_FROM]
+    news.sort(key=lambda s: stable_fraction("eval/" + s.id))
+    return news[:max_texts]
+
+
+def heldout_promoted(news: list[corpora.Sample], *, seed: int = 11) -> list[Page]:
+    """Promoted versions of held-out news: the prose is clean, the promotion is spam."""
+    from .train import promoted_spam
+
+    return [page for page, _ in promoted_spam(news, seed=seed)]
+
+
 def heldout_spun(clean: dict[str, list[corpora.Sample]], *, cap: int = SPUN_CAP, seed: int = 7) -> list[Page]:
     """Spun (and sometimes promoted, sometimes HTML) versions of held-out clean texts.
 
@@ -93,6 +107,7 @@ def corpus_digests(data_dir: Path) -> dict[str, str]:
         "medquad": corpus_digest(list(corpora.medquad(data_dir))),
         "cochrane_pls": corpus_digest(list(corpora.cochrane(data_dir))),
         "cochrane_abstracts": corpus_digest(list(corpora.cochrane(data_dir, kinds=("source",)))),
+        "onestop": corpus_digest(list(corpora.onestop(data_dir))),
         "labeled": corpus_digest(list(corpora.labeled_pages())),
     }
 
@@ -584,20 +599,36 @@ def run_evaluation(
     if quick:
         stories = sorted(stories, key=lambda s: stable_fraction("eval/" + s.id))[:QUICK_CAP]
     pages = [Page(text=s.content, source=s.id) for name in ("medquad", "cochrane_pls") for s in clean[name]]
+    news = heldout_news(data_dir, max_texts=cap)
+    promoted = heldout_promoted(news)
     pages += spun + [Page(text=s.content, source=s.id) for s in stories]
+    pages += [Page(text=s.content, source=s.id) for s in news] + promoted
     log(f"scoring {len(pages)} held-out texts with the shipped model ...")
     scored = score_matrix(scorer, page_design_matrix(bundle, pages, n_jobs=n_jobs))
     n_med, n_coch, n_spun = len(clean["medquad"]), len(clean["cochrane_pls"]), len(spun)
-    cuts = np.cumsum([0, n_med, n_coch, n_spun, len(stories)])
+    cuts = np.cumsum([0, n_med, n_coch, n_spun, len(stories), len(news), len(promoted)])
 
     def part(i: int) -> Scored:
         a, b = cuts[i], cuts[i + 1]
         return Scored(scored.p_low[a:b], scored.scores[a:b], scored.decisions[a:b])
 
-    med, coch, spun_s, hs = part(0), part(1), part(2), part(3)
+    med, coch, spun_s, hs, news_s, promoted_s = part(0), part(1), part(2), part(3), part(4), part(5)
     summary["heldout_clean"] = {"medquad": decision_rates(med.decisions), "cochrane_pls": decision_rates(coch.decisions)}
     summary["medquad_ok_rate"] = summary["heldout_clean"]["medquad"]["ok_rate"]
     summary["cochrane_ok_rate"] = summary["heldout_clean"]["cochrane_pls"]["ok_rate"]
+    if news:
+        summary["heldout_clean"]["onestop"] = {
+            **decision_rates(news_s.decisions),
+            "articles": len({s.group for s in news}),
+            "note": "general news (not health), every reading level of each held-out article",
+        }
+        summary["onestop_ok_rate"] = summary["heldout_clean"]["onestop"]["ok_rate"]
+        summary["heldout_promoted_news"] = {
+            **decision_rates(promoted_s.decisions),
+            "flagged_rate": sum(d != "ok" for d in promoted_s.decisions) / len(promoted),
+            "note": "synthetic: the same held-out news with calls to action, uncited claims "
+                    "and blog residue added by spinner.promote (a third as spam HTML)",
+        }
     clean_p = np.concatenate([med.p_low, coch.p_low])
     pool_y = np.concatenate([np.zeros(len(clean_p)), np.ones(n_spun)])
     pool_p = np.concatenate([clean_p, spun_s.p_low])
@@ -712,7 +743,8 @@ def _contiguous_groups(group: dict[str, str]) -> str:
 def card_evaluation(summary: dict[str, Any]) -> dict[str, Any]:
     """The part of summary.json that goes into the model card."""
     keys = ("model_version", "model_created", "generated", "sondhi_cv", "sondhi_site_cv", "healthstory",
-            "medquad_ok_rate", "cochrane_ok_rate", "heldout_clean", "heldout_spun", "brier",
+            "medquad_ok_rate", "cochrane_ok_rate", "onestop_ok_rate", "heldout_clean", "heldout_spun",
+            "heldout_promoted_news", "brier",
             "digests_match_training", "published")
     out = {k: summary[k] for k in keys if k in summary}
     for k in ("sondhi_cv", "sondhi_site_cv"):
@@ -789,6 +821,6 @@ def headline(summary: dict[str, Any]) -> dict[str, Any]:
             out[key] = {k: summary[key].get(k) for k in ("accuracy", "roc_auc", "f1_unreliable")}
     if "healthstory" in summary:
         out["healthstory"] = {k: summary["healthstory"].get(k) for k in ("spearman", "spearman_ci95", "roc_auc")}
-    for key in ("medquad_ok_rate", "cochrane_ok_rate", "brier"):
+    for key in ("medquad_ok_rate", "cochrane_ok_rate", "onestop_ok_rate", "brier"):
         out[key] = summary.get(key)
     return out

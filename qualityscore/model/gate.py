@@ -101,7 +101,14 @@ def build_sample(bundle, baseline: dict[str, Any], data_dir: Path | None = None,
         "medquad": [Page(text=s.content, source=s.id) for s in clean["medquad"][: spec["medquad"]]],
         "cochrane_pls": [Page(text=s.content, source=s.id) for s in clean["cochrane_pls"][: spec["cochrane_pls"]]],
     }
-    labels = {"medquad": np.zeros(len(chosen["medquad"])), "cochrane_pls": np.zeros(len(chosen["cochrane_pls"]))}
+    if spec.get("onestop"):
+        from .evaluate import heldout_news
+
+        news_all = list(corpora.onestop(data_dir))
+        digests["onestop"] = corpus_digest(news_all)
+        chosen["onestop"] = [Page(text=s.content, source=s.id)
+                             for s in heldout_news(data_dir, max_texts=spec["onestop"])]
+    labels = {name: np.zeros(len(pages)) for name, pages in chosen.items()}
     per_class = spec["sondhi_per_class"]
     sondhi: list[corpora.Sample] = []
     for label in (corpora.HIGH, corpora.LOW):
@@ -167,7 +174,10 @@ def check_gate(
             p = bundle.model.predict_proba(X)[:, 1] if len(X) else np.zeros(0)
         return p, [Scorer.decide(cuts, 100.0 * (1.0 - float(x))) for x in p]  # type: ignore[arg-type]
 
-    for name, key in (("medquad", "medquad_ok_rate"), ("cochrane_pls", "cochrane_ok_rate")):
+    for name, key in (("medquad", "medquad_ok_rate"), ("cochrane_pls", "cochrane_ok_rate"),
+                      ("onestop", "onestop_ok_rate")):
+        if name not in sample.inputs:
+            continue
         _, d = decisions(name)
         rate = sum(x == "ok" for x in d) / len(d) if d else None
         report.checks.append(_at_least(key, rate, mins.get(key), f"n = {len(d)} held-out texts"))

@@ -40,13 +40,18 @@ COCHRANE_RESOURCES = (0.00, 0.65)  # abstracts only (the summaries are trained o
 # Everything at or above these is never trained on: it is the held-out evaluation set.
 MEDQUAD_HELDOUT_FROM = 0.46
 COCHRANE_HELDOUT_FROM = 0.65
+# OneStopEnglish news articles (all three reading levels of an article on one side):
+# clean writing in the register of news, so that reported figures, prices and quotes are
+# not read as spam. HealthStory stays unseen: it measures exactly that.
+ONESTOP_TRAIN = (0.00, 0.60)
+ONESTOP_HELDOUT_FROM = 0.60
 # Share of the tagger slice used to fit it; the rest sets its threshold on clean text.
 TAGGER_FIT_SHARE = 0.7
 
 
 # Rows the word branch does not learn from: the simulator's spam teaches words only the
 # simulator uses (vote.py). The signal branch learns from every row.
-NOT_FOR_WORDS = frozenset({"synthetic_spun", "synthetic_spun_unknown"})
+NOT_FOR_WORDS = frozenset({"synthetic_spun", "synthetic_spun_unknown", "synthetic_promoted_news"})
 # Spam from spinners whose vocabulary the detector lacks: the same source texts spun with
 # one of BLIND_FOLDS parts of the lexicon's terms, their signals computed with a lexicon
 # missing exactly that part. Without these rows the signal branch learns that spam is what
@@ -162,6 +167,30 @@ def unknown_vocabulary_spam(
     return out
 
 
+def promoted_spam(sources: list[Sample], *, seed: int) -> list[tuple[Page, str]]:
+    """The same clean texts with calls to action, uncited claims and blog residue added
+    (``spinner.promote``), a third as spam HTML: the contrast that teaches the model that
+    promotion, not the register of the prose, is what makes a news page spam."""
+    from ..extract.sources import page_from_string
+
+    rng = random.Random(seed)
+    out: list[tuple[Page, str]] = []
+    for s in sources:
+        text = promote(s.content, rng, topic=rng.choice(_PROMOTED_TOPICS))
+        if rng.random() < 0.3:
+            words = [w for w in text.split() if len(w) > 5][:40]
+            anchors = [" ".join(words[i : i + 2]) for i in range(0, len(words) - 1, 7)]
+            html = to_spam_html(text, rng, title=" ".join(text.split()[:8]), anchors=anchors)
+            out.append((page_from_string(html, source=s.id, is_html=True), s.id))
+        else:
+            out.append((Page(text=text, is_html=False, source=s.id), s.id))
+    return out
+
+
+# What the promoted news pages sell (spinner.promote fills its templates with one).
+_PROMOTED_TOPICS = ("pain", "weight loss", "anxiety", "diabetes", "joint pain", "sleep problems")
+
+
 def train_spin_tagger(
     resources: SpinResources, texts: list[str], *, seed: int = 0, lexicon=None  # type: ignore[no-untyped-def]
 ) -> SpinResources:
@@ -198,10 +227,11 @@ def build_training_set(
     cochrane_pls = list(corpora.cochrane(data_dir))
     cochrane_abs = list(corpora.cochrane(data_dir, kinds=("source",)))
     sondhi = list(corpora.sondhi(data_dir))
+    onestop = list(corpora.onestop(data_dir))
     labeled = list(corpora.labeled_pages())
     log(
         f"read sondhi={len(sondhi)} medquad={len(medquad)} cochrane={len(cochrane_pls)} "
-        f"labeled={len(labeled)}"
+        f"onestop={len(onestop)} labeled={len(labeled)}"
     )
     if not (sondhi or medquad or labeled):
         raise FileNotFoundError(f"no training data found under {data_dir} or labeled/")
@@ -228,6 +258,9 @@ def build_training_set(
     for s in cochrane_pls:
         if _in(s, COCHRANE_TRAIN):
             ts.add(cache.get(s), HIGH, "cochrane_pls", s.group)
+    for s in onestop:
+        if _in(s, ONESTOP_TRAIN):
+            ts.add(cache.get(s), HIGH, "onestop", s.group)
 
     sources = [s for s in medquad if _in(s, MEDQUAD_SPIN_SOURCE)]
     sources += [s for s in cochrane_pls if _in(s, COCHRANE_SPIN_SOURCE)]
@@ -236,12 +269,16 @@ def build_training_set(
         ts.add(page, LOW, "synthetic_spun", "synthetic/" + group)
     for page, group, withheld in unknown_vocabulary_spam(sources, lexicon or load_lexicon(), seed=seed):
         ts.add(page, LOW, "synthetic_spun_unknown", "synthetic/" + group, withheld)
+    news_sources = [s for s in onestop if _in(s, ONESTOP_TRAIN)]
+    for page, group in promoted_spam(news_sources, seed=seed + 301):
+        ts.add(page, LOW, "synthetic_promoted_news", "synthetic/" + group)
 
     ts.digests = {
         "sondhi": corpus_digest(sondhi),
         "medquad": corpus_digest(medquad),
         "cochrane_pls": corpus_digest(cochrane_pls),
         "cochrane_abstracts": corpus_digest(cochrane_abs),
+        "onestop": corpus_digest(onestop),
         "labeled": corpus_digest(labeled),
     }
     log(f"training rows: {ts.counts()}")

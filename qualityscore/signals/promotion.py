@@ -54,7 +54,12 @@ _PHONE_RE = re.compile(
 )
 # An amount: thousands groups ("1,000", "1.000") or plain digits, then optional cents.
 _AMOUNT = r"(?:\d{1,3}(?:[.,]\d{3})+|\d+)(?:[.,]\d{2})?"
-_PRICE_RE = re.compile(rf"(?:[$£€]\s?{_AMOUNT}|(?<![\w.,]){_AMOUNT}\s?(?:USD|EUR|GBP)(?!\w))")
+# A sum with a magnitude ("$100m", "£2.3 billion") is a reported figure, not a price on
+# offer: the amount must end there ((?!\d|[.,]\d) stops backtracking to "$10" of "$100m").
+_MAGNITUDE = r"(?!\d|[.,]\d)(?!\s?(?:[mkb]n?|tn|thousand|million|billion|trillion)\b)"
+_PRICE_RE = re.compile(
+    rf"(?:[$£€]\s?{_AMOUNT}{_MAGNITUDE}|(?<![\w.,]){_AMOUNT}\s?(?:USD|EUR|GBP)(?!\w))"
+)
 _PRICE_NEEDLES = ("$", "£", "€", "USD", "EUR", "GBP")  # one is in every price match
 _TRADEMARK_RE = re.compile(r"[®™]")
 

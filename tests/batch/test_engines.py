@@ -82,3 +82,42 @@ def test_dask_engine_keeps_few_sent_messages() -> None:
     finally:
         engine.close()
     assert dask.config.get("distributed.admin.low-level-log-length") == before
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("distributed") is None,
+    reason="dask.distributed is not installed (pip install 'qualityscore[dask]')",
+)
+def test_dask_engine_warns_about_a_cluster_it_did_not_start() -> None:
+    """An external cluster keeps its own setting: the engine cannot change it, so it says
+    which processes keep a long message log and what to start them with."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+
+    from qualityscore.batch.runner import DASK_MESSAGE_LOG, _DaskEngine
+
+    for length, warned in ((1000, True), (DASK_MESSAGE_LOG, False)):
+        with dask.config.set({"distributed.admin.low-level-log-length": length}), LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster:
+            engine = _DaskEngine(1, cluster.scheduler_address)
+            try:
+                warnings = engine.warnings
+            finally:
+                engine.close()
+        assert bool(warnings) is warned, warnings
+        if warned:
+            assert "low-level-log-length=1000" in warnings[0]
+            assert f"DASK_DISTRIBUTED__ADMIN__LOW_LEVEL_LOG_LENGTH={DASK_MESSAGE_LOG}" in warnings[0]
+
+
+def test_engine_warnings_reach_the_summary() -> None:
+    from qualityscore.batch.summary import Summary
+
+    s = Summary(info={"output": "o.jsonl", "warnings": ["the scheduler keeps 1000 messages"]})
+    assert "  warning     the scheduler keeps 1000 messages" in s.to_text().splitlines()
+    assert s.to_dict()["warnings"] == ["the scheduler keeps 1000 messages"]
+    assert "warning" not in Summary(info={"output": "o.jsonl"}).to_text()

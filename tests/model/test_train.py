@@ -68,3 +68,55 @@ def test_withheld_rows_get_signals_from_a_detector_without_those_terms() -> None
     assert np.all(blind < seeing), "without the withheld terms, fewer are"
     assert not text_rows(np.asarray(ts.corpus))[1:].any()
     assert "synthetic_spun_unknown" in NOT_FOR_WORDS
+
+
+NEWS = (
+    "The city council voted on Tuesday to open two new libraries next year.\n\n"
+    "The plan will cost $4m, the council said, and about 30 people will work there. "
+    "Local schools welcomed the news."
+)
+
+
+def test_promoted_news_adds_promotion_and_only_the_signal_branch_learns_it() -> None:
+    from qualityscore.model.train import promoted_spam
+    from qualityscore.signals import SignalSet
+
+    sources = [Sample(id=f"n{i}", corpus="onestop", content=NEWS, is_html=False, label=0, group=f"a{i}")
+               for i in range(30)]
+    spam = promoted_spam(sources, seed=0)
+    assert len(spam) == len(sources)
+    assert any(p.is_html for p, _ in spam) and any(not p.is_html for p, _ in spam)
+    signals = SignalSet()
+    spam_rules = {"promotion.call_to_action", "promotion.phone_number", "promotion.price",
+                  "citation.unsupported_statistic", "citation.unsupported_research_claim",
+                  "citation.unsupported_claim", "boilerplate.scrape_residue"}
+    evidenced = 0
+    for page, _ in spam:
+        assert len(page.text) > len(NEWS) and "libraries" in page.text, "promotion added, article kept"
+        evidenced += bool({f.rule for f in signals.analyze(page).findings} & spam_rules)
+    # Not every template phrasing is a listed call to action ("Buy your supply at half
+    # price!"): the rules are not fitted to the simulator. Most pages still show evidence.
+    assert evidenced >= 0.6 * len(spam), evidenced
+    clean = {f.rule for f in signals.analyze(Page(text=NEWS)).findings}
+    assert not clean & spam_rules, clean
+    assert "promotion.price" not in clean, "a reported sum ($4m) is not a price on offer"
+    assert "synthetic_promoted_news" in NOT_FOR_WORDS
+    assert not text_rows(np.asarray(["synthetic_promoted_news", "onestop"]))[0]
+
+
+def test_onestop_reader_keeps_an_articles_levels_in_one_group(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from qualityscore.model.corpora import onestop
+
+    assert list(onestop(tmp_path)) == []  # absent corpus: nothing, no error
+    root = tmp_path / "onestopenglish" / "Texts-SeparatedByReadingLevel"
+    for level, tag in (("Ele-Txt", "ele"), ("Int-Txt", "int"), ("Adv-Txt", "adv")):
+        (root / level).mkdir(parents=True)
+        (root / level / f"Bike lanes-{tag}.txt").write_bytes(
+            "\ufeffThe city opened new bike lanes.  \nMore people now cycle to work.\n".encode())
+        (root / level / f"Rain-{tag}.txt").write_text("It rained all week in the north.\n", "utf-8")
+    samples = list(onestop(tmp_path))
+    assert len(samples) == 6
+    assert {s.group for s in samples} == {"onestop/Bike lanes", "onestop/Rain"}
+    assert all(s.label == 0 and s.corpus == "onestop" and not s.is_html for s in samples)
+    bike = next(s for s in samples if s.id.endswith("Bike lanes-ele"))
+    assert bike.content == "The city opened new bike lanes.\nMore people now cycle to work."

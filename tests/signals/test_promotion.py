@@ -78,6 +78,11 @@ def test_promotion_text_rules(sig, text, fire, silent):
                      id="price-thousands"),
         pytest.param("About 1,000 USD or €1.500,00 each.", PRICE, ["1,000 USD", "€1.500,00"],
                      id="price-thousands-code-and-euro"),
+        # A sum with a magnitude is a reported figure, not a price on offer; the amount
+        # is not cut short to find a price inside it ("$10" of "$100m").
+        pytest.param("The drug earned $100m, then $2.3 billion; a pack is $9.99.", PRICE, ["$9.99"],
+                     id="price-not-magnitudes"),
+        pytest.param("Sales hit £1,000m and €5bn.", PRICE, [], id="price-none-with-magnitudes"),
     ],
 )
 def test_promotion_spans(sig, text, rule, expected):
