@@ -69,6 +69,8 @@ def main() -> None:
 @click.option("--review-below", type=float, default=None, help="Scores below this go to review (default: from the model).")
 @click.option("--reject-below", type=float, default=None, help="Scores below this are rejected (default: from the model).")
 @click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private/loopback addresses (intranet use).")
+@click.option("--any-language", is_flag=True,
+              help="Score pages that do not read as English (the model is English-only: by default they are input.unsupported_language errors).")
 @click.option("--reasons", type=int, default=3, show_default=True, help="Reasons shown per page in the table.")
 def score(
     sources: tuple[str, ...],
@@ -79,6 +81,7 @@ def score(
     review_below: float | None,
     reject_below: float | None,
     allow_private: bool,
+    any_language: bool,
     reasons: int,
 ) -> None:
     """Score files (.txt, .md, .html), URLs, or - for standard input.
@@ -89,7 +92,7 @@ def score(
     """
     scorer = _load_scorer(
         model, trust_model, review_below=review_below, reject_below=reject_below,
-        allow_private=allow_private or None,
+        allow_private=allow_private or None, language_check=False if any_language else None,
     )
     results = []
     for src in sources:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError, QualityScoreError
+from .language import check_english
 from .page import ErrorInfo, Page, Result
 from .settings import DEFAULT_SETTINGS, Settings
 
@@ -75,7 +76,7 @@ class Scorer:
         return "ok"
 
     def _analyze(self, page: Page) -> Analysis:
-        return self.signals.analyze(readable(page))
+        return self.signals.analyze(readable(page, self.settings))
 
     def score_page(self, page: Page) -> Result:
         return self.score_pages([page])[0]
@@ -201,7 +202,7 @@ class Scorer:
         chunk: list[Page | Result] = []
         for i, item in enumerate(items):
             try:
-                chunk.append(readable(self._page(item, url=None, source=f"#{i}")))
+                chunk.append(readable(self._page(item, url=None, source=f"#{i}"), self.settings))
             except InputError as exc:
                 chunk.append(error_result(f"#{i}", exc.type, exc.message))
             if len(chunk) >= batch_size:
@@ -237,12 +238,14 @@ class Scorer:
 _WORD_CHAR = re.compile(r"\w")
 
 
-def readable(page: Page) -> Page:
-    """The page, if it has anything to read; else InputError ``input.empty``.
+def readable(page: Page, settings: Settings = DEFAULT_SETTINGS) -> Page:
+    """The page, if the model can read it; else InputError.
 
     A page with no letter or digit (an empty file, whitespace, HTML that is all scripts
-    and styles) has no evidence either way: it is an error, never a score, so it can
-    neither pass as clean nor be rejected on no evidence.
+    and styles) has no evidence either way: ``input.empty``. A page not in English gives
+    the English signals nothing to find: ``input.unsupported_language`` (language.py).
+    Either is an error, never a score, so it can neither pass as clean nor be rejected on
+    no evidence.
     """
     if _WORD_CHAR.search(page.text) is None:
         raise InputError(
@@ -250,6 +253,7 @@ def readable(page: Page) -> Page:
             "no visible text); check that this is the page you meant to score",
             type="input.empty",
         )
+    check_english(page.text, settings)
     return page
 
 

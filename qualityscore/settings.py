@@ -48,6 +48,16 @@ class Settings:
     # Findings kept per result (the signals still count all hits).
     max_findings: int = 50
 
+    # Language (see language.py): the model is English-only, so a page with few English
+    # function words whose words are common in another language rather than in English
+    # is an error result (input.unsupported_language), not a clean score. Pages shorter
+    # than language_check_min_words words are not judged.
+    language_check: bool = True
+    english_function_share: float = 0.10
+    english_vocabulary_share: float = 0.75
+    language_margin: float = 0.2
+    language_check_min_words: int = 20
+
     def with_options(self, **options: Any) -> Settings:
         """A copy with the given options set; ``None`` values are ignored (CLI adapter)."""
         known = {f.name for f in fields(self)}

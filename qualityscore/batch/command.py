@@ -38,6 +38,8 @@ _FORMATS = click.Choice(["jsonl", "csv", "parquet"])
 @click.option("--model", type=click.Path(path_type=Path), default=None, help="Model file (default: the shipped model).")
 @click.option("--trust-model", is_flag=True, help="Allow a pickle/joblib model file (it can run code: only your own files).")
 @click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private/loopback addresses (intranet use).")
+@click.option("--any-language", is_flag=True,
+              help="Score records that do not read as English (by default: input.unsupported_language error rows).")
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Worker processes (local engine, or the Dask LocalCluster when no --scheduler).")
 @click.option("--chunk-size", type=int, default=None, help="Records per chunk, the unit of work and of resuming [default: 500].")
@@ -64,6 +66,7 @@ def batch(
     model: Path | None,
     trust_model: bool,
     allow_private: bool,
+    any_language: bool,
     workers: int,
     chunk_size: int | None,
     resume: bool,
@@ -111,6 +114,7 @@ def batch(
         settings = DEFAULT_SETTINGS.with_options(
             review_below=review_below, reject_below=reject_below,
             allow_private=allow_private or None,
+            language_check=False if any_language else None,
         )
     except (TypeError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc

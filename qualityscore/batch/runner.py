@@ -465,7 +465,7 @@ class _DaskEngine:
         try:
             lengths = {"the scheduler": self.client.run_on_scheduler(_message_log_length)}
             lengths.update(self.client.run(_message_log_length))
-        except Exception:  # noqa: BLE001 - an advisory check must not stop the job
+        except Exception:  # an advisory check must not stop the job
             return []
         large = sorted(name for name, n in lengths.items() if n > DASK_MESSAGE_LOG)
         if not large:

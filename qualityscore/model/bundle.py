@@ -228,7 +228,7 @@ def _untrusted(p: Path) -> ModelError:
 
     try:
         unknown = sorted(set(sio.get_untrusted_types(file=p)) - TRUSTED_TYPES)
-    except Exception:  # noqa: BLE001 - the file was refused already; naming types is a courtesy
+    except Exception:  # the file was refused already; naming the types is a courtesy
         unknown = []
     return ModelError(
         f"{p} contains types qualityscore does not trust: {', '.join(unknown) or 'unknown'}. "

@@ -30,6 +30,8 @@ from qualityscore.extract.sources import read_path
 SCORED = "scored"
 # Read, but nothing to read: the scorer answers input.empty (never a score either way).
 EMPTY = "input.empty"
+# Read, but not English: the scorer answers input.unsupported_language (see language.py).
+LANGUAGE = "input.unsupported_language"
 ARTICLE = (
     "High blood pressure rarely causes symptoms. Have it checked once a year, and talk to "
     "your doctor about diet, exercise and medicines that lower it.\n"
@@ -194,11 +196,12 @@ CASES: tuple[Case, ...] = (
     Case("html-huge-attribute-value", _write("huge-value.html", HUGE_VALUE), SCORED, contains="blood pressure"),
     Case("html-20000-attributes", _write("many-attributes.html", MANY_ATTRIBUTES), "input.too_complex"),
     Case("html-malformed-base-url", _write("bad-base.html", BAD_BASE_URL), SCORED, contains="blood pressure"),
-    Case("non-english-text", _write("languages.txt", NON_ENGLISH * 20), SCORED, contains="高血压"),
+    # Read (the text survives decoding and extraction), then refused: the model is English-only.
+    Case("non-english-text", _write("languages.txt", NON_ENGLISH * 20), LANGUAGE, contains="高血压"),
     Case(
         "non-english-html",
         _write("arabic.html", '<html lang="ar" dir="rtl"><body><article><p>' + NON_ENGLISH * 5 + "</p></article></body></html>"),
-        SCORED, contains="ضغط الدم",
+        LANGUAGE, contains="ضغط الدم",
     ),
     Case("missing-file", _missing, "input.not_found"),
     Case("directory", _directory, "input.is_directory"),
@@ -247,7 +250,7 @@ def test_library_answers_each_bad_input(case: Case, bad_inputs: dict[str, Path],
 def test_extract_errors_carry_the_same_types(bad_inputs: dict[str, Path]) -> None:
     """read_path itself raises InputError (never another exception) for the refused inputs."""
     for case in _AVAILABLE:
-        if case.expect in (SCORED, EMPTY):  # EMPTY: read fine; the scorer refuses it
+        if case.expect in (SCORED, EMPTY, LANGUAGE):  # read fine; the scorer refuses EMPTY, LANGUAGE
             continue
         with pytest.raises(InputError) as exc:
             read_path(bad_inputs[case.name])
