@@ -212,7 +212,8 @@ def render_markdown(card: dict[str, Any]) -> str:
         "",
         "## Known limits",
         "",
-        "- English only. Trained on Sondhi (2012-era health sites), NIH and Cochrane text, "
+        "- English only: pages that do not read as English are refused "
+        "(`input.unsupported_language`, `qualityscore/language.py`). Trained on Sondhi (2012-era health sites), NIH and Cochrane text, "
         "general news (OneStopEnglish), the project's 64 labeled pages and simulated spin; "
         "pages unlike all of these (forums, social media, product listings) are out of scope "
         "and score unpredictably.",
@@ -233,12 +234,6 @@ def render_markdown(card: dict[str, Any]) -> str:
             f"- Sondhi holds many pages per site: with no site on both sides of a fold, accuracy is "
             f"{_num(site.get('accuracy'))} instead of {_num(cv.get('accuracy'))}, so part of the "
             "stratified figure is recognising sites rather than judging pages."
-        )
-    promo = ev.get("heldout_promoted_news")
-    if promo:
-        lines.append(
-            f"| promoted versions of held-out news (synthetic) flagged | {_pct(promo.get('flagged_rate'))} "
-            f"(n = {promo.get('n'):,}) | |"
         )
     hs = ev.get("healthstory")
     if hs:

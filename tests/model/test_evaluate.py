@@ -194,7 +194,9 @@ EVAL = {
     "sondhi_cv": {"accuracy": 0.9561, "roc_auc": 0.99, "f1_unreliable": 0.95},
     "sondhi_site_cv": {"accuracy": 0.8811, "roc_auc": 0.93, "f1_unreliable": 0.88},
     "site_grouping": {"groups": 55, "key_coverage": 0.92},
-    "heldout_clean": {"medquad": {"n": 10, "ok_rate": 0.997, "review_rate": 0.001, "reject_rate": 0.002}},
+    "heldout_clean": {"medquad": {"n": 10, "ok_rate": 0.997, "review_rate": 0.001, "reject_rate": 0.002},
+                      "onestop": {"n": 6, "ok_rate": 0.977, "review_rate": 0.014, "reject_rate": 0.009}},
+    "heldout_promoted_news": {"n": 6, "flagged_rate": 0.866},
     "healthstory": {"n": 5, "spearman": -0.12, "spearman_ci95": [-0.16, -0.06], "roc_auc": 0.44},
     "brier": 0.041,
     "ablation": [{"variant": "words_only", "sondhi_stratified_cv_accuracy": 0.96, "sondhi_site_cv_accuracy": 0.7,
@@ -215,8 +217,15 @@ def test_card_carries_the_evaluation(tmp_path: Path) -> None:
     assert card is not None and card["evaluation"]["sondhi_site_cv"]["accuracy"] == 0.8811
     md = (tmp_path / "MODEL_CARD.md").read_text("utf-8")
     for text in ("## Evaluation", "0.956", "0.881", "99.7%", "-0.120",
-                 "precision ≥ 95%", "≥ 97%", "| words_only | 0.960 | 0.700 |", "site on both sides"):
+                 "precision ≥ 95%", "≥ 97%", "| words_only | 0.960 | 0.700 |", "site on both sides",
+                 "| held-out OneStopEnglish news articles (not health) scored `ok` | 97.7%",
+                 "| promoted versions of held-out news (synthetic) flagged | 86.6%"):
         assert text in md, text
+    # Every section keeps its own shape: the evaluation rows sit in its table, and the
+    # known limits are a list (a table row once landed among them).
+    limits = md.split("## Known limits", 1)[1].split("\n## ", 1)[0]
+    assert all(line.startswith("- ") for line in limits.strip().splitlines()), limits
+    assert md.count("promoted versions of held-out news") == 1
 
 
 def test_card_without_evaluation_still_renders(tmp_path: Path) -> None:
