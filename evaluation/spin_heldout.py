@@ -35,6 +35,7 @@ from qualityscore.model.train import (
     MEDQUAD_HELDOUT_FROM,
     MEDQUAD_RESOURCES,
     MEDQUAD_TAGGER,
+    tagger_news,
     train_spin_tagger,
 )
 from qualityscore.page import Page
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     res_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
     res_texts += [s.content for s in abstracts if _in(s, COCHRANE_RESOURCES)]
     tag_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
+    news_train = tagger_news(list(corpora.onestop(data_dir)))  # the tagger's threshold holds on news too
     heldout = [s.content for s in medquad if stable_fraction(s.group) >= MEDQUAD_HELDOUT_FROM]
     heldout += [s.content for s in cochrane if stable_fraction(s.group) >= COCHRANE_HELDOUT_FROM]
     random.Random(args.seed).shuffle(heldout)
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for k, held in enumerate(folds):
         lex_k = lexicon.without(held)
         res_k = learn_spin_resources(res_texts, lexicon=lex_k, stats=stats)
-        res_k = train_spin_tagger(res_k, tag_texts, seed=args.seed, lexicon=lex_k)
+        res_k = train_spin_tagger(res_k, tag_texts, seed=args.seed, lexicon=lex_k, other_clean=news_train)
         detector = SpinSignals(lexicon=lex_k, spin_resources=res_k)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(args.seed + k)

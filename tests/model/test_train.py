@@ -120,3 +120,34 @@ def test_onestop_reader_keeps_an_articles_levels_in_one_group(tmp_path) -> None:
     assert all(s.label == 0 and s.corpus == "onestop" and not s.is_html for s in samples)
     bike = next(s for s in samples if s.id.endswith("Bike lanes-ele"))
     assert bike.content == "The city opened new bike lanes.\nMore people now cycle to work."
+
+
+def test_the_tagger_threshold_holds_its_budget_on_news_too() -> None:
+    """The flag budget must hold on clean text of another register as well as on the NIH
+    text the tagger learned from: the threshold is the higher of the two cuts."""
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.tagger import clean_threshold
+    from qualityscore.model.train import train_spin_tagger
+    from qualityscore.signals.spin_model import candidate_positions, token_features
+    from qualityscore.text import Doc
+
+    health = [TEXT.replace("adults", f"adults {i}") for i in range(40)]
+    news = [NEWS.replace("Tuesday", day) + " The mayor said rents rose again." for day in
+            ("Monday", "Tuesday", "Friday", "Sunday")] * 5
+    res = learn_spin_resources(health)
+    nih_only = train_spin_tagger(res, health, seed=0)
+    both = train_spin_tagger(res, health, seed=0, other_clean=news)
+    # Here the tagger, knowing only NIH-like text, finds the news unusual: its cut decides.
+    assert both.tagger_threshold > nih_only.tagger_threshold
+    assert both.tagger_threshold == max(
+        nih_only.tagger_threshold, clean_threshold(both.tagger, news, res.stats, res.anchors))
+    # Within the budget on the news (0.4 flags per 2,000 words).
+    words = flags = 0
+    for text in news:
+        doc = Doc(text)
+        pos = candidate_positions(doc)
+        words += doc.word_count
+        if pos:
+            p = both.tagger.predict_proba(token_features(doc, pos, res.stats, res.anchors))[:, 1]
+            flags += int((p >= both.tagger_threshold).sum())
+    assert flags <= 0.4 * words / 2000 + 1e-9
