@@ -132,7 +132,10 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"# Model card: {card.get('model_file')}",
         "",
         f"- version: `{card.get('model_version')}`, created {card.get('created')}, "
-        f"git commit `{card.get('git_commit')}`, seed {card.get('seed')}",
+        f"git commit `{card.get('git_commit')}`"
+        + (f" with uncommitted changes to {', '.join(f'`{f}`' for f in card['git_uncommitted'])}"
+           if card.get("git_uncommitted") else "")
+        + f", seed {card.get('seed')}",
         "- task: probability that a health page is low quality (spun, promotional, "
         "unsupported); score = 100 × (1 − probability)",
         "- architecture: two scikit-learn branches: TF-IDF words+bigrams → logistic regression "

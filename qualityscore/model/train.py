@@ -457,6 +457,24 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def _git_uncommitted() -> list[str] | None:
+    """Files of the package, lexicons or labeled pages that differ from the commit the
+    model names: a model trained from a dirty tree says so, instead of passing for one
+    made by that commit."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--", "qualityscore", "labeled", "pyproject.toml"],
+            capture_output=True, text=True, timeout=5, cwd=corpora.project_root(),
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return sorted(line[3:] for line in out.stdout.splitlines() if line.strip())
+
+
 def library_versions() -> dict[str, str]:
     import platform
     from importlib.metadata import PackageNotFoundError, version
@@ -514,6 +532,7 @@ def train_and_save(
         "model_version": f"{__version__}+{created:%Y%m%d}",
         "created": created.isoformat(),
         "git_commit": _git_commit(),
+        "git_uncommitted": _git_uncommitted(),
         "seed": seed,
         "versions": library_versions(),
         "feature_names": feature_names(),

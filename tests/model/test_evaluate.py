@@ -235,6 +235,16 @@ def test_card_without_evaluation_still_renders(tmp_path: Path) -> None:
     assert "## Evaluation" not in md and "reject` when score < 20" in md
 
 
+def test_card_says_when_the_model_was_trained_from_uncommitted_code() -> None:
+    from qualityscore.model.card import render_markdown
+
+    base = {"model_file": "m.skops", "git_commit": "abc123", "seed": 0, "thresholds": {}}
+    clean = render_markdown({**base, "git_uncommitted": []})
+    assert "git commit `abc123`, seed 0" in clean and "uncommitted" not in clean
+    dirty = render_markdown({**base, "git_uncommitted": ["qualityscore/model/train.py"]})
+    assert "git commit `abc123` with uncommitted changes to `qualityscore/model/train.py`, seed 0" in dirty
+
+
 # -- plots -----------------------------------------------------------------------------
 def test_plots_write_pngs(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
