@@ -10,7 +10,7 @@ Evidence, from the page's words (wordfreq, already a dependency, ships word list
 languages; nothing is downloaded):
 
 1. the share that are English function words (``text.STOPWORDS``: the, of, and, is, ...):
-   15% or more on every English page in the corpora we measured (Sondhi's pages as plain
+   16% or more on every English page in the corpora we measured (Sondhi's pages as plain
    text; MedQuAD, Cochrane, HealthStory and OneStopEnglish are 20-30% or more, apart from
    a few MedQuAD lists of resources), under 8% on paragraphs in Spanish, French, German,
    Italian, Portuguese and Dutch. At or above ``english_function_share`` the page is
@@ -23,8 +23,9 @@ languages; nothing is downloaded):
 
 A page is refused when half its words or more are in another alphabet than the Latin
 one, or when its English share is below ``english_vocabulary_share`` and either another
-language's share is higher by ``language_margin`` or the English share is below 0.3. Pages of fewer than ``language_check_min_words`` words are not
-judged. ``language_check=False`` (CLI ``--any-language``) scores whatever the language.
+language's share is higher by ``language_margin`` or the English share is below 0.3.
+Pages of fewer than ``language_check_min_words`` words are not judged.
+``language_check=False`` (CLI ``--any-language``) scores whatever the language.
 """
 
 from __future__ import annotations
@@ -46,12 +47,11 @@ COMMON_ZIPF = 3.0
 # whichever language it is.
 SURELY_NOT_ENGLISH = 0.3
 # wordfreq's languages written in the Latin alphabet (those whose words can pass for
-# English ones); a page in another script fails SURELY_NOT_ENGLISH on its own.
+# English ones); a page in another alphabet is told by its letters (_LATIN_END).
 LATIN_SCRIPT_LANGUAGES = (
     "ca", "cs", "da", "de", "es", "fi", "fil", "fr", "hu", "id", "is", "it", "lt", "lv",
     "ms", "nb", "nl", "pl", "pt", "ro", "sh", "sk", "sl", "sv", "tr", "vi",
 )
-
 
 # Past Latin Extended-B: Greek, Cyrillic, Arabic, Hebrew, the Indic scripts, CJK, ...
 _LATIN_END = 0x024F
