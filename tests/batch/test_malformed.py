@@ -137,3 +137,29 @@ def test_url_records_are_fetched_and_allow_private_is_honoured(
     assert read_rows(blocked)[0]["error_type"] == "fetch.blocked_address"
     assert run_batch(str(src), "-o", str(allowed), "--allow-private").exit_code == 0
     assert read_rows(allowed)[0]["decision"] in {"ok", "review", "reject"}
+
+
+SPANISH = (
+    "La diabetes es una enfermedad en la que los niveles de glucosa en la sangre están muy "
+    "altos. La insulina ayuda a que la glucosa entre a las células. Con el tiempo, el exceso "
+    "de glucosa puede dañar los ojos, los riñones y los nervios. Consulte a su médico."
+)
+
+
+def test_a_record_not_in_english_is_an_error_row_unless_any_language(tmp_path: Path) -> None:
+    """The model is English-only: a foreign record is never a clean score in the queue."""
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in (
+        {"id": "en", "text": GOOD}, {"id": "es", "text": SPANISH}, {"id": "spun", "text": SPUN})) + "\n", "utf-8")
+    out = tmp_path / "out.jsonl"
+    res = run_batch(str(src), "-o", str(out))
+    assert res.exit_code == 2, res.output
+    rows = {r["id"]: r for r in read_rows(out)}
+    assert rows["es"]["error_type"] == "input.unsupported_language"
+    assert rows["es"]["score"] is None and rows["es"]["decision"] is None
+    assert rows["en"]["error_type"] is None and rows["spun"]["error_type"] is None
+    assert "input.unsupported_language 1" in res.output
+    anyway = tmp_path / "anyway.jsonl"
+    res = run_batch(str(src), "-o", str(anyway), "--any-language")
+    assert res.exit_code == 0, res.output
+    assert all(r["error_type"] is None for r in read_rows(anyway))
