@@ -72,9 +72,15 @@ def heldout_clean(
     return {"medquad": med[:max_per_corpus], "cochrane_pls": coch[:max_per_corpus]}
 
 
-def heldout_news(data_dir: Path, *, max_texts: int = FULL_CAP) -> list[corpora.Sample]:
-    """OneStopEnglish articles training never touches (every reading level of each)."""
-    news = [s for s in corpora.onestop(data_dir) if stable_fraction(s.group) >= ONESTOP_HELDOUT_FROM]
+def heldout_news(
+    data_dir: Path, *, max_texts: int = FULL_CAP, onestop: list[corpora.Sample] | None = None,
+) -> list[corpora.Sample]:
+    """OneStopEnglish articles training never touches (every reading level of each).
+
+    ``onestop``: the corpus already read, to avoid reading it again.
+    """
+    news_all = onestop if onestop is not None else corpora.onestop(data_dir)
+    news = [s for s in news_all if stable_fraction(s.group) >= ONESTOP_HELDOUT_FROM]
     news.sort(key=lambda s: stable_fraction("eval/" + s.id))
     return news[:max_texts]
 

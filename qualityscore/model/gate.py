@@ -107,7 +107,7 @@ def build_sample(bundle, baseline: dict[str, Any], data_dir: Path | None = None,
         news_all = list(corpora.onestop(data_dir))
         digests["onestop"] = corpus_digest(news_all)
         chosen["onestop"] = [Page(text=s.content, source=s.id)
-                             for s in heldout_news(data_dir, max_texts=spec["onestop"])]
+                             for s in heldout_news(data_dir, max_texts=spec["onestop"], onestop=news_all)]
     labels = {name: np.zeros(len(pages)) for name, pages in chosen.items()}
     per_class = spec["sondhi_per_class"]
     sondhi: list[corpora.Sample] = []
