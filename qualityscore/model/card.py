@@ -223,9 +223,11 @@ def render_markdown(card: dict[str, Any]) -> str:
         "- Spin evidence comes from a curated lexicon plus learned word statistics. Pages spun "
         "with substitutions outside the lexicon, and not otherwise promotional, mostly pass "
         "(measured by `evaluation/lexicon_holdout.py`; see the README).",
-        "- Prices, reported claims and some ordinary news words (\"professor\", \"finds\") "
-        "still raise findings on news stories, though the model no longer rejects most news "
-        "for them (`evaluation/false_alarms.py`).",
+        "- Prices and reported claims still raise findings on news stories, though the model "
+        "no longer rejects most news for them (`evaluation/false_alarms.py`). Lexicon swaps "
+        "are quoted on 7% of 4-5-star HealthStory stories and 2% of Sondhi's reliable pages "
+        "(`evaluation/spin_evidence.py`); the per-token tagger's `spin.unlikely_word` fires "
+        "as often on reliable pages as on unreliable ones (7%).",
         "- Link features exist only for HTML input; plain text is scored without them.",
         "- The thresholds are tuned on Sondhi out-of-fold scores: their precision and recall "
         "targets hold for pages like Sondhi's, not necessarily for other sources.",

@@ -21,11 +21,21 @@ def learn_spin_resources(
     collocate_window: int = 3,
     collocate_min_count: int = 2,
     attested_min_count: int = 2,
+    common_word_zipf: float = 4.5,
 ) -> SpinResources:
     """Unigram frequencies, medical anchor words and collocates of the lexicon's terms.
 
     An *anchor* is a word that clean health text uses much more than general English
     (``anchor_min_specificity`` Zipf units above wordfreq): "symptoms", "diagnosis".
+
+    A variant is *attested*, and never reported by the lexicon on its own, when clean
+    health text uses it (``attested_min_count``), or when it is a single medical-swap word
+    that is common in general English: wordfreq Zipf >= ``common_word_zipf`` (about 30
+    uses per million words: "professor", "members", "finds"). Such words have senses of
+    their own that news and reliable pages use every day; whether one stands where a
+    medical term belonged is left to the context tagger. Multi-word and hyphenated
+    variants ("blood force", "over-the-table") keep firing: wordfreq scores a phrase by
+    its parts, and a medical term broken into common words is the spinner's signature.
     """
     from wordfreq import zipf_frequency
 
@@ -84,7 +94,22 @@ def learn_spin_resources(
         anchors=frozenset(anchors),
         attested_variants=frozenset(
             v for v, c in variant_counts.items() if c >= attested_min_count
-        ),
+        )
+        | common_medical_variants(lexicon, common_word_zipf),
+    )
+
+
+def common_medical_variants(lexicon: Lexicon, min_zipf: float) -> frozenset[str]:
+    """One-word medical-swap variants that general English uses often (wordfreq Zipf)."""
+    from wordfreq import zipf_frequency
+
+    return frozenset(
+        e.variant
+        for e in lexicon.entries
+        if e.kind == "medical"
+        and " " not in e.variant
+        and "-" not in e.variant
+        and zipf_frequency(e.variant, "en") >= min_zipf
     )
 
 
@@ -100,4 +125,4 @@ def resources_digest(res: SpinResources) -> str:
     return h.hexdigest()[:16]
 
 
-__all__ = ["learn_spin_resources", "resources_digest"]
+__all__ = ["common_medical_variants", "learn_spin_resources", "resources_digest"]

@@ -7,7 +7,11 @@ Three kinds of evidence:
   is a broken fixed term and always counts. A one-word variant ("despair") counts only in
   medical context: next to a word that, in clean health English, keeps company with the
   canonical term ("symptoms of despair", "temper swings"), so that a patient's own account
-  of despair or a "temper tantrum" stays quiet.
+  of despair or a "temper tantrum" stays quiet; and, once clean health text has been
+  learned, only in a slot the canonical term fills there (one of the word's neighbours is
+  seen beside the canonical term: "of despair" as "of depression"; "our newsletter" is
+  not "our organ"). One-word variants that general English uses often ("professor",
+  "members") never count alone (``learn_spin_resources``).
 * **Off-register words.** Learned at train time from clean health text (see
   ``SpinResources``): a content word next to a medical anchor that clean health writing
   almost never uses, although general English uses it often (by wordfreq). This is what
@@ -121,7 +125,8 @@ class SpinResources:
 
     ``collocates[term]``: content words seen near the canonical term in clean text.
     ``anchors``: words clean health text uses far more than general English.
-    ``attested_variants``: lexicon variants that clean health text itself uses (not spin).
+    ``attested_variants``: lexicon variants that clean health text itself uses, or
+    one-word medical swaps common in general English (not, by themselves, spin).
     ``stats``: unigram and adjacent-pair counts (see ``spin_model.HealthStats``).
     ``tagger``: per-token classifier over ``spin_model.TOKEN_FEATURES``, and the
     probability at which a token becomes a finding.
@@ -227,6 +232,28 @@ class SpinSignals(SignalFamily):
                     out.add(toks[k].lower)
         return out
 
+    def _fits_slot(self, doc: Doc, i: int, j: int, canonical: str) -> bool:
+        """Does clean health text put the canonical term beside this variant's neighbours?
+
+        The variant's left neighbour must be seen right before the canonical term, or its
+        right neighbour right after it (adjacent pairs of ``HealthStats``; neighbours in
+        the same sentence). A spinner swaps the word and leaves the slot ("symptoms of
+        despair"); a word used in its own sense sits where the canonical term never goes
+        ("sign up for our newsletter"). With no clean text learned, every slot fits.
+        """
+        stats = self.spin_resources.stats
+        if stats.empty:
+            return True
+        toks, text = doc.tokens, doc.text
+        words = canonical.split()
+        if i > 0 and not _SENTENCE_BREAK_RE.search(text, toks[i - 1].end, toks[i].start):
+            if stats.pair(toks[i - 1].lower, words[0]) > 0:
+                return True
+        if j < len(toks) and not _SENTENCE_BREAK_RE.search(text, toks[j - 1].end, toks[j].start):
+            if stats.pair(words[-1], toks[j].lower) > 0:
+                return True
+        return False
+
     def _in_medical_context(self, sub: Substitution, context: set[str]) -> bool:
         """Is a one-word variant standing where clean health text puts the canonical term?
 
@@ -282,7 +309,9 @@ class SpinSignals(SignalFamily):
                     self.finding(doc, "broken_term", start, end, weight=self.broken_term_weight,
                                  suggestion=sub.canonical)
                 )
-            elif self._in_medical_context(sub, self._context_words(doc, i, j)):
+            elif self._in_medical_context(sub, self._context_words(doc, i, j)) and self._fits_slot(
+                doc, i, j, sub.canonical
+            ):
                 substituted += 1
                 out.findings.append(
                     self.finding(doc, "substituted_term", start, end,

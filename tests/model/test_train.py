@@ -151,3 +151,58 @@ def test_the_tagger_threshold_holds_its_budget_on_news_too() -> None:
             p = both.tagger.predict_proba(token_features(doc, pos, res.stats, res.anchors))[:, 1]
             flags += int((p >= both.tagger_threshold).sum())
     assert flags <= 0.4 * words / 2000 + 1e-9
+
+
+def test_common_english_swap_words_are_not_evidence_on_their_own() -> None:
+    """A one-word swap that is an everyday English word ("professor" for doctor, "members"
+    for participants) is what news and reliable pages use in its own sense: the lexicon
+    does not report it alone. Rarer swaps and broken multi-word terms still fire."""
+    from qualityscore.model.resources import common_medical_variants, learn_spin_resources
+    from qualityscore.signals.spin import SpinSignals
+    from qualityscore.text import Doc
+
+    common = common_medical_variants(load_lexicon(), 4.5)
+    assert {"professor", "members", "finds"} <= common
+    assert not {"despair", "melancholy", "bosom"} & common
+    assert not any(" " in v or "-" in v for v in common)
+
+    health = [TEXT.replace("adults", f"adults {i}") for i in range(20)]
+    page = (
+        "Her symptoms eased, a professor of medicine said. People with melancholy may lose "
+        "interest in daily activities. Check your blood strain once a year."
+    )
+
+    def rules(res: SpinResources) -> list[tuple[str, str]]:
+        out = SpinSignals(spin_resources=res).analyze(Doc(page), Page(text=page))
+        return sorted((f.rule, f.text.lower()) for f in out.findings if f.rule != "spin.unlikely_word")
+
+    before = rules(learn_spin_resources(health, common_word_zipf=99.0))
+    after = rules(learn_spin_resources(health))
+    assert ("spin.substituted_term", "professor") in before
+    assert ("spin.substituted_term", "professor") not in after
+    assert ("spin.substituted_term", "melancholy") in after
+    assert ("spin.broken_term", "blood strain") in after
+
+
+def test_a_one_word_swap_counts_only_in_a_slot_the_canonical_term_fills() -> None:
+    """"People with melancholy" stands where clean text says "people with depression"; in
+    "her melancholy song" the word has its own sense, and neither neighbour is one clean
+    text puts next to "depression"."""
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.signals.spin import SpinSignals
+    from qualityscore.text import Doc
+
+    res = learn_spin_resources([TEXT.replace("adults", f"adults {i}") for i in range(20)])
+    sig = SpinSignals(spin_resources=res)
+
+    def substituted(page: str) -> list[str]:
+        out = sig.analyze(Doc(page), Page(text=page))
+        return [f.text for f in out.findings if f.rule == "spin.substituted_term"]
+
+    assert substituted("People with melancholy may lose interest in daily activities.") == ["melancholy"]
+    song = "Her melancholy song about depression won a prize."
+    assert substituted(song) == []
+    # The same page fires when no clean text has been learned: the slot test is what spares it.
+    no_stats = SpinSignals()
+    assert [f.text for f in no_stats.analyze(Doc(song), Page(text=song)).findings
+            if f.rule == "spin.substituted_term"] == ["melancholy"]

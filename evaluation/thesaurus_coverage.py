@@ -1,0 +1,86 @@
+"""How many of the lexicon's one-word medical swaps an off-the-shelf thesaurus knows.
+
+A "replacement test" (flag a word when a synonym would fit its slot far better) can only
+recover swaps the thesaurus lists. This measures that ceiling with two thesauri from
+Debian, neither a qualityscore dependency:
+
+* ``mythes-en-us``: LibreOffice's English thesaurus, built from WordNet
+  (``/usr/share/mythes/th_en_US_v2.dat``);
+* ``aiksaurus``: a thesaurus built from Moby (its command-line tool, ``/usr/bin/aiksaurus``).
+
+A swap counts as covered when the variant is listed under the canonical term or the
+canonical term under the variant. Install with ``apt-get install mythes-en-us aiksaurus``;
+a thesaurus that is absent is skipped. Run from the project root (seconds):
+
+    python evaluation/thesaurus_coverage.py
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+from qualityscore.signals.spin import load_lexicon
+
+MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
+
+
+def read_mythes(path: Path) -> dict[str, set[str]]:
+    """Headword -> every synonym listed under any of its senses (lower case)."""
+    thes: dict[str, set[str]] = defaultdict(set)
+    lines = path.read_text(encoding="utf-8", errors="replace").split("\n")[1:]  # line 1: encoding
+    i = 0
+    while i < len(lines):
+        if not lines[i]:
+            i += 1
+            continue
+        head, n = lines[i].rsplit("|", 1)
+        for sense in lines[i + 1 : i + 1 + int(n)]:
+            for syn in sense.split("|")[1:]:  # field 0 is the part of speech
+                thes[head.lower()].add(re.sub(r" \(.*\)$", "", syn).lower())
+        i += 1 + int(n)
+    return thes
+
+
+@lru_cache(maxsize=None)
+def aiksaurus(word: str) -> frozenset[str]:
+    out = subprocess.run(["aiksaurus", word], capture_output=True, text=True, check=False).stdout
+    if "=== " not in out:  # "*** No synonyms known ***" and suggestions
+        return frozenset()
+    return frozenset(
+        w.strip().lower() for line in out.splitlines() if line and not line.startswith("===")
+        for w in line.split(",")
+    )
+
+
+def main() -> int:
+    have_mythes, have_aik = MYTHES.exists(), shutil.which("aiksaurus") is not None
+    if not (have_mythes or have_aik):
+        print("neither mythes-en-us nor aiksaurus is installed: nothing to measure", file=sys.stderr)
+        return 0
+    mythes = read_mythes(MYTHES) if have_mythes else {}
+    swaps = [
+        (e.canonical, e.variant) for e in load_lexicon().entries
+        if e.kind == "medical" and " " not in e.canonical and " " not in e.variant
+    ]
+    by = {"mythes-en-us": 0, "aiksaurus": 0, "either": 0}
+    for canonical, variant in swaps:
+        m = have_mythes and (variant in mythes.get(canonical, ()) or canonical in mythes.get(variant, ()))
+        a = have_aik and (variant in aiksaurus(canonical) or canonical in aiksaurus(variant))
+        by["mythes-en-us"] += bool(m)
+        by["aiksaurus"] += bool(a)
+        by["either"] += bool(m or a)
+    print(f"{len(swaps)} one-word swaps of one-word medical terms covered by:")
+    for name, n in by.items():
+        skipped = (name == "mythes-en-us" and not have_mythes) or (name == "aiksaurus" and not have_aik)
+        print(f"  {name:13s} {n / len(swaps):.1%}" + ("  (not installed)" if skipped else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
