@@ -74,7 +74,9 @@ class Record:
     """One input record: its id, what to score (job) or why not (error), kept columns."""
 
     id: str
-    job: tuple[str, str | bytes] | None = None
+    # (kind, content, base URL): for an html or text record that also carries a url
+    # field, that URL is the page's address (its own links are internal); it is not fetched.
+    job: tuple[str, str | bytes, str | None] | None = None
     error: tuple[str, str] | None = None
     keep: dict[str, Any] = field(default_factory=dict)
     fingerprint: bytes = b""
@@ -125,7 +127,9 @@ def record_from_mapping(
         if isinstance(value, str) or (isinstance(value, bytes) and kind != "url"):
             if not value.strip():
                 continue
-            return Record(rid, job=(kind, value), keep=kept)
+            address = values.get(fields.url) if kind != "url" else None
+            base = address.strip() if isinstance(address, str) and address.strip() else None
+            return Record(rid, job=(kind, value, base), keep=kept)
         bad_type = bad_type or (name, type(value).__name__)
     if bad_type:
         return Record(

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..scorer import Scorer
 
 # A job is what a worker needs for one record: ("text" | "html" | "url", content).
-Job = tuple[str, "str | bytes"]
+Job = tuple[str, "str | bytes", "str | None"]  # kind, content, the page's URL (see records.Record)
 # What comes back per job: (score, probability_low_quality, decision, reasons,
 # error_type, error_message, model_version); None for a record that was not a job.
 Outcome = tuple[
@@ -176,11 +176,13 @@ def _slot(slot: int | Outcome | None, results: list[Result], spec: ScorerSpec) -
 def _page(scorer: Scorer, job: Job) -> Page:
     from ..extract.sources import page_from_bytes
 
-    kind, content = job
+    kind, content, base = job
     if kind == "url":
         return scorer.fetch_page(str(content))
     data = content if isinstance(content, bytes) else _to_bytes(content)
-    return page_from_bytes(data, is_html=True if kind == "html" else None, settings=scorer.settings)
+    return page_from_bytes(
+        data, url=base, is_html=True if kind == "html" else None, settings=scorer.settings
+    )
 
 
 def _outcome(result: Result, spec: ScorerSpec) -> Outcome:

@@ -207,6 +207,24 @@ def _too_complex(message: str) -> InputError:
     return InputError(message, type="input.too_complex")
 
 
+def declared_url(tree) -> str | None:  # type: ignore[no-untyped-def]
+    """The absolute http(s) URL a page gives as its own: ``<link rel=canonical>``, then
+    ``<meta property=og:url>``. None when it states neither (or only a relative or
+    malformed one)."""
+    candidates = [
+        el.get("href") for el in tree.iter("link")
+        if "canonical" in (el.get("rel") or "").lower().split()
+    ]
+    candidates += [
+        el.get("content") for el in tree.iter("meta") if (el.get("property") or "").lower() == "og:url"
+    ]
+    for raw in candidates:
+        value = (raw or "").strip()
+        if value.lower().startswith(("http://", "https://")) and _host(value):
+            return value
+    return None
+
+
 def _urljoin(base: str | None, href: str) -> str:
     """urljoin that keeps ``href`` as written when either URL is malformed ("http://[")."""
     if not base:
@@ -261,6 +279,10 @@ def parse_html(
     base_el = tree.find(".//base")
     if base_el is not None and base_el.get("href"):
         base = _urljoin(url, base_el.get("href"))
+    if not _host(base):
+        # A saved page read from a file or a string: its own URL, when it states one,
+        # tells its links to itself from links to other sites.
+        base = declared_url(tree) or base
     links = _links(tree, base)
 
     doc = None

@@ -1,7 +1,8 @@
 """Turn samples into (text, signal vector) rows, in parallel, with an extraction cache.
 
 HTML extraction (trafilatura) is the slow step and does not depend on the model, so
-extracted pages are cached on disk by content digest; signals are always recomputed.
+extracted pages are cached on disk by a digest of the content and of the extraction code
+(``extractor_id``); signals are always recomputed.
 """
 
 from __future__ import annotations
@@ -19,9 +20,29 @@ from ..signals import SignalSet, SpinResources, feature_names
 from .corpora import Sample
 
 
+_EXTRACTOR: list[str] = []
+
+
+def extractor_id() -> str:
+    """What the cached pages depend on besides the input: the extraction code and the
+    versions of trafilatura and lxml. A change to any of them is a cache miss, never a
+    stale page."""
+    if not _EXTRACTOR:
+        from importlib.metadata import version
+
+        h = hashlib.sha1()
+        folder = Path(__file__).resolve().parents[1] / "extract"
+        for path in sorted(folder.glob("*.py")):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        for dist in ("trafilatura", "lxml"):
+            h.update(f"{dist}={version(dist)}".encode())
+        _EXTRACTOR.append(h.hexdigest()[:16])
+    return _EXTRACTOR[0]
+
+
 def _digest(sample: Sample) -> str:
     return hashlib.sha1(
-        (("H" if sample.is_html else "T") + sample.content).encode("utf-8", "replace")
+        (extractor_id() + ("H" if sample.is_html else "T") + sample.content).encode("utf-8", "replace")
     ).hexdigest()
 
 

@@ -163,3 +163,33 @@ def test_a_record_not_in_english_is_an_error_row_unless_any_language(tmp_path: P
     res = run_batch(str(src), "-o", str(anyway), "--any-language")
     assert res.exit_code == 0, res.output
     assert all(r["error_type"] is None for r in read_rows(anyway))
+
+
+def test_an_html_record_with_a_url_is_not_fetched_and_the_url_places_its_links(tmp_path: Path) -> None:
+    """Crawl queues carry the page and its address together. The address is where the page
+    lives (its links back to that host are internal), not something to fetch: a loopback
+    address, which the fetcher would refuse, scores normally here."""
+    from qualityscore import Scorer
+    from qualityscore.batch.records import Fields, record_from_mapping
+    from qualityscore.batch.worker import _page
+
+    html = ('<html><body><p>' + GOOD + ' Our <a href="http://127.0.0.1:8080/sleep-guide">'
+            'sleep guide for shift workers</a> has more on naps before a night shift.</p></body></html>')
+    values = {"id": "h", "html": html, "url": "http://127.0.0.1:8080/page"}
+    rec = record_from_mapping(values, "line:1", Fields(), ())
+    assert rec.job == ("html", html, "http://127.0.0.1:8080/page")
+    assert record_from_mapping({"url": "http://127.0.0.1:8080/page"}, "line:1", Fields(), ()).job == (
+        "url", "http://127.0.0.1:8080/page", None)
+    page = _page(Scorer.load(), rec.job)
+    (link,) = page.links
+    assert link.internal
+    page = _page(Scorer.load(), ("html", html, None))
+    assert not page.links[0].internal  # without the address the same link looks external
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(values) + "\n", "utf-8")
+    out = tmp_path / "out.jsonl"
+    res = run_batch(str(src), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    (row,) = read_rows(out)
+    assert row["error_type"] is None and row["decision"] in {"ok", "review", "reject"}

@@ -206,3 +206,20 @@ def test_a_one_word_swap_counts_only_in_a_slot_the_canonical_term_fills() -> Non
     no_stats = SpinSignals()
     assert [f.text for f in no_stats.analyze(Doc(song), Page(text=song)).findings
             if f.rule == "spin.substituted_term"] == ["melancholy"]
+
+
+def test_the_page_cache_key_changes_with_the_extraction_code(tmp_path, monkeypatch) -> None:
+    """Pages extracted by older extraction code are never served from the cache."""
+    from qualityscore.model import features
+
+    sample = Sample(id="p", corpus="sondhi", content="<html><body><p>Sleep well.</p></body></html>",
+                    is_html=True, label=0, group="g")
+    cache = features.PageCache(tmp_path / "pages.jsonl")
+    first = cache.get(sample)
+    assert features.PageCache(tmp_path / "pages.jsonl").pages  # written to disk
+    key = features._digest(sample)
+    monkeypatch.setattr(features, "_EXTRACTOR", ["other-extractor"])
+    assert features._digest(sample) != key
+    again = features.PageCache(tmp_path / "pages.jsonl")
+    assert features._digest(sample) not in again.pages  # a miss: extracted anew
+    assert again.get(sample) == first
