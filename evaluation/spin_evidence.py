@@ -1,4 +1,4 @@
-"""How often each spin rule quotes evidence, on clean pages and on spam, per source.
+"""How often each rule (spin by default) quotes evidence, on clean pages and on spam, per source.
 
 A finding is what a reviewer reads: a rule that fires on a reliable page is a false
 accusation even when the model's score stays `ok`. This counts, for each spin rule, the
@@ -11,7 +11,9 @@ share of pages with at least one finding and the findings per 1,000 words, on:
 
 Run from the project root (needs ../shared/data; under two minutes):
 
-    python evaluation/spin_evidence.py [--model PATH] [--out evaluation/reports/spin_evidence.json]
+    python evaluation/spin_evidence.py [--all-rules] [--model PATH] [--out evaluation/reports/spin_evidence.json]
+
+``--all-rules`` counts every rule of every family the same way (the spin rules by default).
 
 To measure an older version, run this file with that version's package first on the path:
 ``git worktree add /tmp/old <commit>`` then
@@ -25,6 +27,7 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from qualityscore import Scorer
@@ -62,24 +65,24 @@ def sources(data_dir: Path, nih: int, seed: int) -> dict[str, list[Page]]:
     }
 
 
-def measure(scorer: Scorer, pages: list[Page]) -> dict[str, dict[str, float]]:
+def measure(scorer: Scorer, pages: list[Page], rules: tuple[str, ...] | None = None) -> dict[str, dict[str, float]]:
+    """Per rule: share of pages with a finding, findings per 1,000 words. ``rules``: None
+    for every rule that fires on these pages."""
     words = 0
-    pages_with = dict.fromkeys(RULES, 0)
-    count = dict.fromkeys(RULES, 0)
+    pages_with: Counter[str] = Counter()
+    count: Counter[str] = Counter()
     for page in pages:
         words += Doc(page.text).word_count
-        found = [f.rule for f in scorer.signals.analyze(page).findings if f.rule in pages_with]
-        for rule in RULES:
-            n = found.count(rule)
-            count[rule] += n
-            pages_with[rule] += n > 0
+        found = Counter(f.rule for f in scorer.signals.analyze(page).findings)
+        count.update(found)
+        pages_with.update(found.keys())
     return {
         rule: {
             "pages_share": round(pages_with[rule] / max(len(pages), 1), 4),
             "per_1000_words": round(1000 * count[rule] / max(words, 1), 3),
             "findings": count[rule],
         }
-        for rule in RULES
+        for rule in (rules if rules is not None else sorted(count))
     } | {"_pages": {"n": len(pages), "words": words}}  # type: ignore[dict-item]
 
 
@@ -88,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=None, help="model file (default: the shipped one)")
     ap.add_argument("--nih", type=int, default=300, help="held-out NIH answers (clean, and spun)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--all-rules", action="store_true", help="every rule of every family, not only spin")
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/spin_evidence.json"))
     args = ap.parse_args(argv)
     data_dir = default_data_dir()
@@ -96,7 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t0 = time.time()
     scorer = Scorer.load(args.model) if args.model else Scorer.load()
-    table = {name: measure(scorer, pages) for name, pages in sources(data_dir, args.nih, args.seed).items()}
+    rules = None if args.all_rules else RULES
+    table = {name: measure(scorer, pages, rules) for name, pages in sources(data_dir, args.nih, args.seed).items()}
+    every = sorted({r for row in table.values() for r in row if r != "_pages"})
+    for row in table.values():  # a rule that never fired on a source: 0, not absent
+        for r in every:
+            row.setdefault(r, {"pages_share": 0.0, "per_1000_words": 0.0, "findings": 0})
     out = {
         "model_version": scorer.bundle.version,
         "clean_sources": list(CLEAN),
@@ -106,11 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print("pages with a finding (findings per 1,000 words)")
-    print(f"{'source':24s}" + "".join(f"{r.removeprefix('spin.'):>22s}" for r in RULES))
-    for name, row in table.items():
-        cells = "".join(f"{row[r]['pages_share']:>13.1%} ({row[r]['per_1000_words']:5.2f})" for r in RULES)
-        print(f"{name + ' ' + str(row['_pages']['n']):24s}{cells}")
+    print("share of pages with a finding, per rule and source")
+    names = list(table)
+    print(f"{'rule':38s}" + "".join(f"{n[:13]:>14s}" for n in names))
+    for r in every:
+        print(f"{r:38s}" + "".join(f"{table[n][r]['pages_share']:>14.1%}" for n in names))
+    print("(" + ", ".join(f"{n}: {table[n]['_pages']['n']} pages" for n in names) + ")")
     return 0
 
 

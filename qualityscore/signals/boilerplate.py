@@ -1,7 +1,8 @@
 """Boilerplate: spam-blog and scraped-page residue.
 
 Comment-form text, "report this page", template clickbait titles, title lines repeated
-through the body and keyword stuffing (one content phrase repeated far beyond need).
+through the body (a feature, not a finding) and keyword stuffing (one content phrase
+repeated far beyond need).
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ class BoilerplateSignals(SignalFamily):
         title_bait = 1 if page.title and _CLICKBAIT_RE.search(page.title) else 0
         f["clickbait_hits"] = float(len(clickbait) + title_bait)
 
+        # Title repeats are a feature for the model, not a finding: an article's title is
+        # usually its topic ("Breast Cancer"), which the text names again and again.
+        # Measured (evaluation/spin_evidence.py --all-rules, before this was a feature
+        # only): a repeated title on 41% of Sondhi's reliable pages and 7% of its
+        # unreliable ones, so quoting it as evidence of low quality would mostly accuse
+        # reliable pages.
         title = page.title.strip().lower()
         repeats = 0
         if len(title) >= self.min_title_chars:
@@ -94,10 +101,6 @@ class BoilerplateSignals(SignalFamily):
             seen = 0
             while pos >= 0:
                 seen += 1
-                if seen >= 2:
-                    out.findings.append(
-                        self.finding(doc, "duplicated_title", pos, pos + len(title), weight=0.6)
-                    )
                 pos = doc.lower_text.find(title, pos + len(title))
             repeats = max(seen - 1, 0)
         f["title_repeats"] = float(repeats)

@@ -93,7 +93,7 @@ TITLE_ONCE = (
 )
 
 HTML_CASES = [
-    pytest.param(REPEATED_TITLE, TITLE_TEXT, [TITLE], [], id="duplicated-title"),
+    pytest.param(REPEATED_TITLE, TITLE_TEXT, [], [TITLE], id="duplicated-title-is-no-finding"),
     pytest.param(TITLE_ONCE, TITLE_TEXT, [], [TITLE], id="clean-title-once"),
     pytest.param(
         "<h1>Sleep tips</h1><p>Sleep tips are easy. Sleep tips help. Sleep tips work.</p>",
@@ -111,11 +111,13 @@ def test_title_rules(sig, body, title, fire, silent):
 
 
 def test_duplicated_title_counts_repeats_not_first_use(sig):
+    """Counted for the model, never quoted as evidence: an article's title is usually its
+    topic, which reliable pages repeat as often as spam does (see boilerplate.py)."""
     run = sig.family(BOIL, sig.html(REPEATED_TITLE, title=TITLE_TEXT))
-    hits = run.of(TITLE)
-    assert len(hits) == 2
-    assert all(f.text.lower() == TITLE_TEXT.lower() for f in hits)
     assert run.features["title_repeats"] == 2.0
+    assert run.of(TITLE) == []
+    once = sig.family(BOIL, sig.html(TITLE_ONCE, title=TITLE_TEXT))
+    assert once.features["title_repeats"] == 0.0
 
 
 def test_clickbait_title_counts_without_a_finding(sig):
