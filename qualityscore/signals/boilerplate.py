@@ -90,10 +90,9 @@ class BoilerplateSignals(SignalFamily):
 
         # Title repeats are a feature for the model, not a finding: an article's title is
         # usually its topic ("Breast Cancer"), which the text names again and again.
-        # Measured (evaluation/spin_evidence.py --all-rules, before this was a feature
-        # only): a repeated title on 41% of Sondhi's reliable pages and 7% of its
-        # unreliable ones, so quoting it as evidence of low quality would mostly accuse
-        # reliable pages.
+        # Measured with evaluation/spin_evidence.py --all-rules while it was still a
+        # finding: on 41% of Sondhi's reliable pages and 7% of its unreliable ones, so
+        # quoting it as evidence of low quality mostly accused reliable pages.
         title = page.title.strip().lower()
         repeats = 0
         if len(title) >= self.min_title_chars:
