@@ -111,19 +111,35 @@ class Result:
         return self.error is None
 
     def reasons(self, limit: int = 3) -> list[Finding]:
-        """The heaviest findings, one per rule, for a short explanation."""
-        seen: set[str] = set()
-        out: list[Finding] = []
+        """The heaviest findings behind the decision, one per rule, for a short explanation.
+
+        ``review`` / ``reject``: evidence of low quality (weight > 0), heaviest first.
+        ``ok``: the signals' evidence against the page if any (the word model's
+        ``words.low_quality_term`` is left out: every page has some), else the evidence
+        for it (weight < 0), strongest first. Either falls back to the other direction when
+        it has nothing. With no decision (an observe-only run): the heaviest, any sign.
+        """
         if limit <= 0:
+            return []
+
+        def heaviest(found: list[Finding], sign: int) -> list[Finding]:
+            seen: set[str] = set()
+            out: list[Finding] = []
+            for f in sorted(found, key=lambda f: (-sign * f.weight, f.start)):
+                if f.rule not in seen:
+                    seen.add(f.rule)
+                    out.append(f)
+                    if len(out) == limit:
+                        break
             return out
-        for f in sorted(self.findings, key=lambda f: (-f.weight, f.start)):
-            if f.rule in seen:
-                continue
-            seen.add(f.rule)
-            out.append(f)
-            if len(out) == limit:
-                break
-        return out
+
+        if self.decision is None:
+            return heaviest(list(self.findings), 1)
+        against = [f for f in self.findings if f.weight > 0]
+        if self.decision == "ok":
+            against = [f for f in against if f.family != "words"]
+        favour = [f for f in self.findings if f.weight < 0]
+        return heaviest(against, 1) or heaviest(favour, -1)
 
     def to_dict(self) -> dict[str, Any]:
         return {

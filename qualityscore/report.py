@@ -34,14 +34,9 @@ def describe(f: Finding, *, arrow: str = "→") -> str:
 
 
 def explain(result: Result, limit: int = 3) -> list[str]:
-    """The reasons behind a verdict: evidence against first; for an ok page, evidence for it."""
-    against = [f for f in result.reasons(limit=limit) if f.weight > 0]
-    if result.decision != "ok" or against:
-        lines = [describe(f) for f in against[:limit]]
-        if lines:
-            return lines
-    favour = sorted({f.rule: f for f in result.findings if f.weight < 0}.values(), key=lambda f: f.weight)
-    return ["+ " + describe(f) for f in favour[:limit]] or ["no findings"]
+    """The reasons behind a verdict (``Result.reasons``); evidence for the page marked "+"."""
+    lines = [("+ " if f.weight < 0 else "") + describe(f) for f in result.reasons(limit=limit)]
+    return lines or ["no findings"]
 
 
 def print_table(results: Sequence[Result], *, reasons: int = 3, console=None) -> None:  # type: ignore[no-untyped-def]

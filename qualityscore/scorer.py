@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from .errors import InputError, QualityScoreError
 from .language import check_english
-from .page import ErrorInfo, Page, Result
+from .page import ErrorInfo, Finding, Page, Result
 from .settings import DEFAULT_SETTINGS, Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,9 +106,49 @@ class Scorer:
             for page, analysis, p in zip(pages, analyses, p_low[:, 1], strict=True)
         ]
 
+    def _word_model(self):  # type: ignore[no-untyped-def]
+        """The word branch as a CompiledText (compiled once from a scikit-learn model)."""
+        if not hasattr(self, "_words"):
+            from .model.runtime import CompiledText, compile_text
+
+            model = self.bundle.model
+            text = getattr(model, "text", None)
+            fitted = getattr(model, "text_", None)
+            self._words = (
+                text if isinstance(text, CompiledText) else compile_text(fitted) if fitted is not None else None
+            )
+        return self._words
+
+    def _word_findings(self, page: Page) -> tuple[Finding, ...]:
+        """The n-grams that weigh most in the word model's verdict, as findings.
+
+        ``words.low_quality_term`` / ``words.high_quality_term``; the weight is the n-gram's
+        share of the word model's log-odds (> 0 toward low quality), the span its first
+        occurrence. The word branch carries most of the vote (see vote.py): without these
+        a page could be rejected with no evidence quoted at all.
+        """
+        k = self.settings.word_evidence
+        words = self._word_model()
+        if k <= 0 or words is None:
+            return ()
+        shares = sorted(words.contributions(page.text), key=lambda ts: ts[1])
+        picked = [ts for ts in shares[::-1][:k] if ts[1] >= self.settings.word_evidence_min]
+        picked += [ts for ts in shares[:k] if ts[1] <= -self.settings.word_evidence_min]
+        spans = words.locate(page.text, [term for term, _ in picked])
+        out = []
+        for term, share in picked:
+            span = spans.get(term)
+            if span is None:
+                continue
+            rule = "words.low_quality_term" if share > 0 else "words.high_quality_term"
+            out.append(Finding("words", rule, span[0], span[1], page.text[span[0] : span[1]],
+                               weight=round(share, 3)))
+        return tuple(out)
+
     def _result(self, page: Page, analysis: Analysis, p_low: float) -> Result:
         score = 100.0 * (1.0 - p_low)
-        findings = analysis.findings
+        findings = tuple(sorted(analysis.findings + self._word_findings(page),
+                                key=lambda f: (f.start, f.end, f.rule)))
         if len(findings) > self.settings.max_findings:
             keep = sorted(findings, key=lambda f: -abs(f.weight))[: self.settings.max_findings]
             findings = tuple(sorted(keep, key=lambda f: (f.start, f.end, f.rule)))

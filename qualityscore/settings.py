@@ -47,6 +47,10 @@ class Settings:
 
     # Findings kept per result (the signals still count all hits).
     max_findings: int = 50
+    # The word model's evidence: the n-grams that move its log-odds most, up to this many
+    # toward low quality and as many toward quality, each by at least word_evidence_min.
+    word_evidence: int = 3
+    word_evidence_min: float = 0.1
 
     # Language (see language.py): the model is English-only, so a page with few English
     # function words whose words are common in another language rather than in English

@@ -49,3 +49,24 @@ def test_reasons_one_per_rule_heaviest_first() -> None:
     )
     rules = [f.rule for f in Result(source="s", findings=fs).reasons(limit=3)]
     assert rules == ["spin.broken_term", "promotion.call_to_action", "credibility.disclaimer"]
+
+
+def test_reasons_follow_the_decision() -> None:
+    """A flagged page is explained by evidence against it; an ok page by the signals'
+    evidence against it if any, else by evidence for it. The word model's low-quality
+    terms never explain an ok page (every page has some)."""
+    fs = (
+        Finding("words", "words.low_quality_term", 0, 2, "my", 0.66),
+        Finding("words", "words.high_quality_term", 5, 9, "type", -0.11),
+        Finding("credibility", "credibility.disclaimer", 40, 50, "y" * 10, -0.5),
+    )
+    def rules(decision: str, findings: tuple[Finding, ...] = fs) -> list[str]:
+        return [f.rule for f in Result(source="s", decision=decision, findings=findings).reasons(limit=3)]
+
+    assert rules("reject") == ["words.low_quality_term"]
+    assert rules("review") == ["words.low_quality_term"]
+    assert rules("ok") == ["credibility.disclaimer", "words.high_quality_term"]
+    cta = Finding("promotion", "promotion.call_to_action", 20, 25, "Order", 1.0)
+    assert rules("ok", (*fs, cta)) == ["promotion.call_to_action"]
+    assert rules("reject", fs[1:]) == ["credibility.disclaimer", "words.high_quality_term"]
+    assert rules("ok", ()) == []

@@ -107,3 +107,43 @@ def test_score_pages_isolated_turns_a_failing_page_into_an_error_row(
     assert got[1].score is None and got[1].decision is None
     # The pages around it get exactly what scoring them alone gives.
     assert [r.to_dict() for r in (got[0], got[2])] == [r.to_dict() for r in expected]
+
+
+PERSONAL = (
+    "I was diagnosed with type 2 diabetes last spring. Changing what I eat and walking every "
+    "morning helped me lower my blood sugar, with my nurse checking in each month."
+)
+
+
+def test_word_evidence_quotes_what_moves_the_word_model(scorer: Scorer) -> None:
+    """The word branch carries most of the vote; its heaviest n-grams are findings, so no
+    verdict rests on evidence nobody can read."""
+    r = scorer.score(PERSONAL)
+    words = [f for f in r.findings if f.family == "words"]
+    low = sorted((f for f in words if f.rule == "words.low_quality_term"), key=lambda f: -f.weight)
+    high = [f for f in words if f.rule == "words.high_quality_term"]
+    assert low and len(low) <= 3 and len(high) <= 3
+    assert all(f.weight >= 0.1 for f in low) and all(f.weight <= -0.1 for f in high)
+    assert_offsets_round_trip(PERSONAL, r.findings)
+    # The weights are the word model's own: its n-gram shares plus its intercept make its
+    # decision value, and the heaviest low-quality finding is the largest share.
+    model = scorer._word_model()
+    shares = model.contributions(PERSONAL)
+    assert sum(x for _, x in shares) + model.intercept == pytest.approx(model.decision([PERSONAL])[0], abs=1e-4)
+    term, share = max(shares, key=lambda ts: ts[1])
+    assert low[0].text.lower() == term and low[0].weight == pytest.approx(share, abs=1e-3)
+    if r.decision != "ok":
+        assert r.reasons() and all(f.weight > 0 for f in r.reasons())
+    off = Scorer.load(word_evidence=0).score(PERSONAL)
+    assert not any(f.family == "words" for f in off.findings)
+    assert off.score == r.score  # evidence is reported, never scored
+
+
+def test_word_evidence_spans_multi_word_terms_and_odd_case(scorer: Scorer) -> None:
+    model = scorer._word_model()
+    text = "Ask YOUR Doctor first. Your doctor knows your history."
+    spans = model.locate(text, ["your doctor", "history", "absent term"])
+    assert text[slice(*spans["your doctor"])] == "YOUR Doctor"
+    assert text[slice(*spans["history"])] == "history"
+    assert "absent term" not in spans
+    assert model.locate("İstanbul doctor", ["doctor"]) == {}  # lowercasing moved offsets: no span

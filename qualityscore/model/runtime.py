@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
@@ -169,12 +170,39 @@ class CompiledText:
     def __post_init__(self) -> None:
         self._index = {t: i for i, t in enumerate(self.terms)}
         self._token = re.compile(self.token_pattern)
+        # The last texts' term counts: scoring a page computes its decision, then the
+        # evidence behind it (``contributions``), from the same counts. Scorers are shared
+        # between threads: the lock keeps the small cache consistent.
+        self._recent: dict[str, Counter[int]] = {}
+        self._recent_lock = threading.Lock()
         # TF-IDF rows are float32 in scikit-learn: weights in the same precision.
         self._w = self.idf.astype(np.float32)
         self._coef32 = self.coef.astype(np.float32)
         self._intercept32 = np.float32(self.intercept)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Copies and pickles (tests, process pools) carry the model, not the lock or cache.
+        state = self.__dict__.copy()
+        state.pop("_recent_lock", None)
+        state["_recent"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._recent_lock = threading.Lock()
+
     def _counts(self, text: str) -> Counter[int]:
+        with self._recent_lock:
+            counts = self._recent.get(text)
+        if counts is None:
+            counts = self._count(text)
+            with self._recent_lock:
+                if len(self._recent) >= 64:
+                    self._recent.pop(next(iter(self._recent)))
+                self._recent[text] = counts
+        return counts
+
+    def _count(self, text: str) -> Counter[int]:
         doc = text.lower() if self.lowercase else text
         tokens = self._token.findall(doc)
         lo, hi = self.ngram_range
@@ -216,6 +244,48 @@ class CompiledText:
             dot = np.cumsum(v * self._coef32[cols], dtype=np.float32)[-1]
             out[r] = float(dot + self._intercept32)
         return out
+
+    def contributions(self, text: str) -> list[tuple[str, float]]:
+        """Each term of ``text`` the model knows, with its share of the decision value
+        (coefficient x L2-normalised TF-IDF weight, in log-odds; > 0 toward low quality).
+        The shares plus the intercept make ``decision`` (to float32 rounding)."""
+        counts = self._counts(text)
+        if not counts:
+            return []
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = np.asarray([counts[c] for c in cols.tolist()], dtype=np.float64)
+        if self.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        v = tf * self.idf[cols].astype(np.float64)
+        norm = float(np.sqrt((v * v).sum()))
+        if norm > 0:
+            v = v / norm
+        share = v * self.coef[cols]
+        return [(self.terms[c], float(x)) for c, x in zip(cols.tolist(), share.tolist(), strict=True)]
+
+    def locate(self, text: str, terms: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """Character span of the first occurrence of each term (one or more tokens) in
+        ``text``, in one pass over its tokens; a term not found has no entry."""
+        doc = text.lower() if self.lowercase else text
+        if len(doc) != len(text):  # lowercasing changed offsets (rare Unicode): no spans
+            return {}
+        wanted: dict[str, list[tuple[str, ...]]] = {}
+        for term in terms:
+            words = tuple(term.split(" "))
+            wanted.setdefault(words[0], []).append(words)
+        tokens = list(self._token.finditer(doc))
+        found: dict[str, tuple[int, int]] = {}
+        for i, tok in enumerate(tokens):
+            for words in wanted.get(tok.group(), ()):
+                term = " ".join(words)
+                j = i + len(words)
+                if term not in found and j <= len(tokens) and all(
+                    tokens[i + k].group() == w for k, w in enumerate(words)
+                ):
+                    found[term] = (tok.start(), tokens[j - 1].end())
+            if len(found) == len(terms):
+                break
+        return found
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Rows of a design matrix (text in column 0) or a sequence of texts."""
