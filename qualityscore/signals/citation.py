@@ -58,8 +58,14 @@ _AUTHOR_YEAR_RE = re.compile(
 # Every author-year match ends in a year and ")" or ";": where no such ending occurs (most
 # pages), the costly pattern above need not run at all.
 _AUTHOR_YEAR_ENDING_RE = re.compile(r"(?:19|20)\d{2}[a-z]?\s*[;)]")
-# A claim right after a negation is honest caution, not a claim: "no cure for", "not proven to".
-_NEGATION_BEFORE_RE = re.compile(r"\b(?:no|not|never|nor|without|n't|cannot)\b[\w\s,'’-]{0,20}$", re.I)
+# A claim right after a negation is honest caution, not a claim: "no cure for", "not proven
+# to", "doesn't cure", "none of them have been proven to", "surgery rarely cures". The
+# contracted "n't" ends a word ("doesn't"), so it is matched without a word start before it.
+_NEGATION_BEFORE_RE = re.compile(
+    r"(?:\b(?:no|not|never|nor|none|neither|without|cannot|hardly|scarcely|rarely|seldom)\b"
+    r"|n['’]t\b)[\w\s,'’-]{0,20}$",
+    re.I,
+)
 _DOI_RE = re.compile(
     r"\b(?:doi:\s?|https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/[^\s\"<>]*[^\s\"<>.,;:)\]]", re.I
 )

@@ -76,6 +76,15 @@ TEXT_CASES = [
     ),
     pytest.param("The references for this page are listed below the video.", [], [REFS],
                  id="clean-references-mid-sentence"),
+    # -- clean look-alikes: claims denied or hedged, not made ---------------------------
+    pytest.param("There is no cure for the common cold.", [], [CLAIM], id="clean-no-cure"),
+    pytest.param("The new pill doesn't cure melanoma, but it slows it.", [], [CLAIM],
+                 id="clean-contracted-negation"),
+    pytest.param("Sadly, it isn\u2019t proven to help, and we can't promise it works.", [], [CLAIM],
+                 id="clean-curly-contraction"),
+    pytest.param("None of them are proven to lower blood sugar.", [], [CLAIM],
+                 id="clean-none-proven"),
+    pytest.param("Surgery rarely cures nasal polyps for good.", [], [CLAIM], id="clean-rarely-cures"),
 ]
 
 
