@@ -36,6 +36,7 @@ class Scorer:
         # (measured 60 ms vs 10 ms per page). Scoring pins OpenMP to one thread per call.
         self._threads = ThreadpoolController()
         self.signals = SignalSet(spin_resources=bundle.resources())
+        self._words = self._compile_words(bundle.model)  # the word model's evidence
         thresholds = bundle.thresholds
         self.review_below = (
             settings.review_below
@@ -107,17 +108,19 @@ class Scorer:
         ]
 
     def _word_model(self):  # type: ignore[no-untyped-def]
-        """The word branch as a CompiledText (compiled once from a scikit-learn model)."""
-        if not hasattr(self, "_words"):
-            from .model.runtime import CompiledText, compile_text
-
-            model = self.bundle.model
-            text = getattr(model, "text", None)
-            fitted = getattr(model, "text_", None)
-            self._words = (
-                text if isinstance(text, CompiledText) else compile_text(fitted) if fitted is not None else None
-            )
+        """The word branch as a CompiledText (built at load time, see ``_compile_words``)."""
         return self._words
+
+    @staticmethod
+    def _compile_words(model):  # type: ignore[no-untyped-def]
+        """The runtime file's word branch as it is; a scikit-learn model's compiled once."""
+        from .model.runtime import CompiledText, compile_text
+
+        text = getattr(model, "text", None)
+        if isinstance(text, CompiledText):
+            return text
+        fitted = getattr(model, "text_", None)
+        return compile_text(fitted) if fitted is not None else None
 
     def _word_findings(self, page: Page) -> tuple[Finding, ...]:
         """The n-grams that weigh most in the word model's verdict, as findings.

@@ -59,8 +59,9 @@ _AUTHOR_YEAR_RE = re.compile(
 # pages), the costly pattern above need not run at all.
 _AUTHOR_YEAR_ENDING_RE = re.compile(r"(?:19|20)\d{2}[a-z]?\s*[;)]")
 # A claim right after a negation is honest caution, not a claim: "no cure for", "not proven
-# to", "doesn't cure", "none of them have been proven to", "surgery rarely cures". The
-# contracted "n't" ends a word ("doesn't"), so it is matched without a word start before it.
+# to", "doesn't cure", "none of them are proven to", "surgery rarely cures" (within 20
+# characters of the claim). The contracted "n't" ends a word ("doesn't"), so it is matched
+# without a word start before it.
 _NEGATION_BEFORE_RE = re.compile(
     r"(?:\b(?:no|not|never|nor|none|neither|without|cannot|hardly|scarcely|rarely|seldom)\b"
     r"|n['’]t\b)[\w\s,'’-]{0,20}$",
