@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from qualityscore.signals.spin import load_lexicon
@@ -47,7 +47,7 @@ def read_mythes(path: Path) -> dict[str, set[str]]:
     return thes
 
 
-@lru_cache(maxsize=None)
+@cache
 def aiksaurus(word: str) -> frozenset[str]:
     out = subprocess.run(["aiksaurus", word], capture_output=True, text=True, check=False).stdout
     if "=== " not in out:  # "*** No synonyms known ***" and suggestions

@@ -19,7 +19,6 @@ from ..page import Link, Page
 from ..signals import SignalSet, SpinResources, feature_names
 from .corpora import Sample
 
-
 _EXTRACTOR: list[str] = []
 
 

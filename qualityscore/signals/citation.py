@@ -2,7 +2,10 @@
 
 A claim ("studies show 70% ...", "clinically proven", "cures") is supported when its
 sentence, or the next one, carries a reference marker (numbered reference, author-year,
-DOI, PMID) or a link to a journal or public-health site. Unsupported claims are findings.
+DOI, PMID) or a link to a journal or public-health site. A research claim or a statistic
+is also supported by a named source (institution, journal, an expert placed by role) in
+its sentence or the one before or after: that is how news cites. Unsupported claims are
+findings.
 """
 
 from __future__ import annotations
@@ -67,6 +70,11 @@ _NEGATION_BEFORE_RE = re.compile(
     r"|n['’]t\b)[\w\s,'’-]{0,20}$",
     re.I,
 )
+# "The researchers found ..." reports what the team of a study the page has already named
+# found: a report, not an appeal to research in general ("researchers have found",
+# "studies show"). "The research proves" stays a claim: it names no one.
+_STUDY_TEAM_RE = re.compile(r"(?:researchers|scientists|investigators)\b", re.I)
+_DEFINITE_BEFORE_RE = re.compile(r"\b(?:the|these|those)\s+(?:[\w-]+\s+)?$", re.I)
 _DOI_RE = re.compile(
     r"\b(?:doi:\s?|https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/[^\s\"<>]*[^\s\"<>.,;:)\]]", re.I
 )
@@ -75,6 +83,32 @@ _REF_HEADING_RE = re.compile(
     r"^[ \t]*(?:references|sources|bibliography|citations|works\s+cited|further\s+reading|"
     r"selected\s+references|literature)[ \t]*(?::[ \t]*)?$",
     re.I | re.M,
+)
+
+# A named source: the way news and consumer-health writing cite. A claim that "researchers
+# found" or "studies show" is checkable when the text around it says who: an institution
+# ("University of Missouri researchers", "the National Cancer Institute"), a publication
+# ("published Monday in the journal Neurology"), or an expert placed by role ("lead author
+# Jane Doe", "a professor at Duke"). A bare "Dr. Smith" is not enough: adverts quote
+# their own doctors. Case matters: these are proper names. It supports research claims
+# and statistics only; miracle language ("cures", "100% safe") needs a reference whoever
+# is said to vouch for it.
+_CAP = r"[A-Z][\w'’&.-]*"
+_INSTITUTION = (
+    r"University|Institutes?|College|Hospital|Clinic|Medical\s+(?:Center|Centre|School)|"
+    r"School\s+of\s+(?:Medicine|Public\s+Health|Nursing)|Association|Society|Academy|Foundation|"
+    r"Agency|Administration|Council|Organi[sz]ation|Cent(?:er|re)s?\s+for|Department\s+of|"
+    r"Ministry\s+of|Task\s+Force|Laborator(?:y|ies)"
+)
+_NOT_A_NAME = r"(?!(?:The|A|An|Our|Your|This|That|These|Visit|Call|Contact|Try|Buy|Order|Book|Ask)\b)"
+_NAMED_SOURCE_RE = re.compile(
+    rf"\b{_NOT_A_NAME}(?:{_CAP}\s+){{1,5}}(?:{_INSTITUTION})\b"
+    rf"|\b(?:{_INSTITUTION})\s+(?:of|for)\s+(?:the\s+)?{_CAP}"
+    r"|\b[Pp]ublished\s+(?:[\w,]+\s+){0,4}?in\s+(?:the\s+)?(?:(?:online\s+)?journal\s+)?[A-Z]"
+    r"|\b[Jj]ournal\s+(?:of\s+(?:the\s+)?)?[A-Z]"
+    r"|\b(?:lead|senior|study|first|co-?)\s*author\s+[A-Z][a-z]"
+    r"|\b(?:researcher|professor|scientist|epidemiologist|investigator|director|chief|chair)\s+(?:of|at|with)\s+(?:the\s+)?[A-Z]"
+    rf"|\baccording\s+to\s+(?:the\s+)?(?:[A-Z]{{2,}}\b|{_NOT_A_NAME}{_CAP}\s+{_CAP})"
 )
 
 AUTHORITATIVE_SUFFIXES = (".gov", ".edu", ".nhs.uk", ".gov.uk", ".gc.ca", ".gov.au", ".int", ".ac.uk")
@@ -126,11 +160,13 @@ class CitationSignals(SignalFamily):
         research_weight: float = 0.8,
         strong_weight: float = 1.2,
         support_window_sentences: int = 1,
+        named_source_window_sentences: int = 1,
     ) -> None:
         self.statistic_weight = statistic_weight
         self.research_weight = research_weight
         self.strong_weight = strong_weight
         self.support_window_sentences = support_window_sentences
+        self.named_source_window_sentences = named_source_window_sentences
 
     def analyze(self, doc: Doc, page: Page) -> SignalOutput:
         out = SignalOutput()
@@ -168,6 +204,12 @@ class CitationSignals(SignalFamily):
                     text, max(0, m.start() - 30), m.start()
                 ):
                     continue
+                if (
+                    kind == "unsupported_research_claim"
+                    and _STUDY_TEAM_RE.match(text, m.start())
+                    and _DEFINITE_BEFORE_RE.search(text, max(0, m.start() - 30), m.start())
+                ):
+                    continue
                 found.append((m.start(), m.end()))
                 claims.append((m.start(), m.end(), kind, weight))
             if found:
@@ -175,12 +217,19 @@ class CitationSignals(SignalFamily):
                 taken_starts = [s for s, _ in spans]
                 taken_ends = [e for _, e in spans]
 
+        named_sentences: set[int] = set()
+        if any(c[2] != "unsupported_claim" for c in claims):
+            named_sentences = {doc.sentence_index(m.start()) for m in _NAMED_SOURCE_RE.finditer(text)} - {-1}
         uncited = uncited_strong = 0
         for start, end, kind, weight in claims:
             idx = doc.sentence_index(start)
             window = range(idx, idx + self.support_window_sentences + 1)
             if any(i in supported_sentences for i in window):
                 continue
+            if kind != "unsupported_claim":
+                near = range(idx - self.named_source_window_sentences, idx + self.named_source_window_sentences + 1)
+                if any(i in named_sentences for i in near):
+                    continue
             uncited += 1
             if kind == "unsupported_claim":
                 uncited_strong += 1

@@ -85,6 +85,30 @@ TEXT_CASES = [
     pytest.param("None of them are proven to lower blood sugar.", [], [CLAIM],
                  id="clean-none-proven"),
     pytest.param("Surgery rarely cures nasal polyps for good.", [], [CLAIM], id="clean-rarely-cures"),
+    # -- named sources: how news and consumer-health writing cite ---------------------
+    pytest.param("Researchers at the University of Leeds found that walking lowers blood pressure.",
+                 [], UNSUPPORTED, id="named-institution"),
+    pytest.param("The trial was published in the journal Neurology. Researchers found that 30% of "
+                 "patients improved.", [], UNSUPPORTED, id="named-publication-previous-sentence"),
+    pytest.param("Experts say naps help, said Lena Ortiz, a professor at Duke.", [], UNSUPPORTED,
+                 id="named-expert"),
+    pytest.param("Experts say naps help, said Dr. Lena Ortiz.", [RESEARCH], [],
+                 id="a-bare-doctor-is-no-source"),
+    pytest.param("About 12% of adults have asthma, according to the CDC.", [], UNSUPPORTED,
+                 id="named-acronym"),
+    pytest.param("Researchers at the University of Leeds ran the trial. Most of the volunteers "
+                 "were over fifty. Nobody dropped out. Studies show 30% of users feel better.",
+                 [RESEARCH, STAT], [], id="named-source-too-far-away"),
+    pytest.param("Dr. Lena Ortiz says our capsule cures diabetes.", [CLAIM], [],
+                 id="named-source-does-not-back-a-cure"),
+    pytest.param("Visit our Clinic today. Studies show 97% of our patients see results.",
+                 [RESEARCH, STAT], [], id="clinic-in-an-advert-is-no-source"),
+    pytest.param("Scientists agree this tea melts fat. Order your bottle today.", [RESEARCH], [],
+                 id="unnamed-scientists"),
+    pytest.param("The volunteers walked daily. The researchers found that their sleep improved.",
+                 [], [RESEARCH], id="the-researchers-report-a-study"),
+    pytest.param("The research proves that the formula works.", [RESEARCH], [],
+                 id="the-research-names-no-one"),
 ]
 
 
