@@ -60,6 +60,7 @@ _MAGNITUDE = r"(?!\d|[.,]\d)(?!\s?(?:[mkb]n?|tn|thousand|million|billion|trillio
 _PRICE_RE = re.compile(
     rf"(?:[$£€]\s?{_AMOUNT}{_MAGNITUDE}|(?<![\w.,]){_AMOUNT}\s?(?:USD|EUR|GBP)(?!\w))"
 )
+_CENTS_RE = re.compile(r"[.,]\d{2}(?:\s?(?:USD|EUR|GBP))?$")  # on a price match: "$39.95", "25.00 EUR"
 _PRICE_NEEDLES = ("$", "£", "€", "USD", "EUR", "GBP")  # one is in every price match
 _TRADEMARK_RE = re.compile(r"[®™]")
 
@@ -139,8 +140,14 @@ class PromotionSignals(SignalFamily):
             out.findings.append(self.finding(doc, "phone_number", m.start(), m.end(), weight=0.4))
         f["phone_numbers"] = float(len(phones))
         prices = list(matches_containing(_PRICE_RE, text, _PRICE_NEEDLES))
+        # Every sum counts for the model; only a price on offer is quoted as evidence:
+        # a price tag ("$39.95") or a sum in a sentence that sells ("Order now for
+        # $39"). News reports round costs ("the drug costs $400 a month"): as findings
+        # they fired on 29% of 4-5-star HealthStory stories, price tags on 2%.
+        cta_sentences = {doc.sentence_index(m.start()) for m in ctas} if prices else set()
         for m in prices:
-            out.findings.append(self.finding(doc, "price", m.start(), m.end(), weight=0.6))
+            if _CENTS_RE.search(m.group()) or doc.sentence_index(m.start()) in cta_sentences:
+                out.findings.append(self.finding(doc, "price", m.start(), m.end(), weight=0.6))
         f["prices_per_100w"] = doc.per_100_words(len(prices))
         f["trademark_marks"] = float(len(_TRADEMARK_RE.findall(text)))
 

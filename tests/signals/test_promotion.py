@@ -7,6 +7,7 @@ import math
 import pytest
 
 from qualityscore.signals.promotion import PromotionSignals
+from qualityscore.text import Doc
 
 PROMO = PromotionSignals()
 CTA = "promotion.call_to_action"
@@ -74,10 +75,16 @@ def test_promotion_text_rules(sig, text, fire, silent):
         pytest.param("Ring 1-800-356-9377 today.", PHONE, ["1-800-356-9377"], id="phone"),
         pytest.param("Only $39.99 today.", PRICE, ["$39.99"], id="price"),
         # The whole amount is the evidence, thousands separators included.
-        pytest.param("It costs $1,000 a year, or $12,345.67 in all.", PRICE, ["$1,000", "$12,345.67"],
+        pytest.param("It costs $1,000.00 a year, or $12,345.67 in all.", PRICE, ["$1,000.00", "$12,345.67"],
                      id="price-thousands"),
-        pytest.param("About 1,000 USD or €1.500,00 each.", PRICE, ["1,000 USD", "€1.500,00"],
+        pytest.param("About 1,000.00 USD or €1.500,00 each.", PRICE, ["1,000.00 USD", "€1.500,00"],
                      id="price-thousands-code-and-euro"),
+        # A round sum is quoted only where the sentence sells; every sum still counts
+        # for the model (test_round_sums_count_but_are_not_quoted).
+        pytest.param("The drug costs $400 a month; a pack is $9.99.", PRICE, ["$9.99"],
+                     id="price-round-sum-reported"),
+        pytest.param("Order now for only $39 and save.", PRICE, ["$39"], id="price-round-sum-selling"),
+        pytest.param("About 1,000 USD a year.", PRICE, [], id="price-round-sum-code"),
         # A sum with a magnitude is a reported figure, not a price on offer; the amount
         # is not cut short to find a price inside it ("$10" of "$100m").
         pytest.param("The drug earned $100m, then $2.3 billion; a pack is $9.99.", PRICE, ["$9.99"],
@@ -87,6 +94,13 @@ def test_promotion_text_rules(sig, text, fire, silent):
 )
 def test_promotion_spans(sig, text, rule, expected):
     assert sig.family(PROMO, text).texts(rule) == expected
+
+
+def test_round_sums_count_but_are_not_quoted(sig):
+    text = "Surgery costs about $5,000, against $1,000 for the drug, and $20 a visit."
+    run = sig.family(PROMO, text)
+    assert run.texts(PRICE) == []
+    assert run.features["prices_per_100w"] == pytest.approx(Doc(text).per_100_words(3))
 
 
 @pytest.mark.parametrize(
