@@ -290,6 +290,23 @@ def check_compatible(bundle: Bundle, path: Path, *, check_sklearn: bool = True) 
             "Retrain with `qualityscore train` (or install the matching qualityscore).",
             type="model.incompatible",
         )
+    if bundle.spin_tagger is not None:
+        from ..signals.spin_model import TOKEN_FEATURES
+        from ..wordvectors import vectors_digest
+
+        if meta.get("token_features") != list(TOKEN_FEATURES):
+            raise ModelError(
+                f"{path} has a spin tagger trained on other token features than this "
+                "qualityscore computes. Retrain with `qualityscore train`.",
+                type="model.incompatible",
+            )
+        if meta.get("word_vectors") != vectors_digest():
+            raise ModelError(
+                f"{path} was trained with word vectors {meta.get('word_vectors')!r}; this "
+                f"installation has {vectors_digest()!r} (qualityscore/wordvectors/glove.npz). "
+                "Reinstall qualityscore or retrain with `qualityscore train`.",
+                type="model.incompatible",
+            )
     if not check_sklearn:  # the runtime file does not use scikit-learn to predict
         return
     import sklearn

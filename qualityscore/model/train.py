@@ -20,6 +20,8 @@ import numpy as np
 from ..page import Page
 from ..signals import feature_names
 from ..signals.spin import Lexicon, SpinResources, load_lexicon
+from ..signals.spin_model import TOKEN_FEATURES
+from ..wordvectors import vectors_digest
 from . import corpora
 from .corpora import HIGH, LOW, Sample, stable_fraction
 from .features import PageCache, signal_matrix
@@ -536,6 +538,8 @@ def train_and_save(
         "seed": seed,
         "versions": library_versions(),
         "feature_names": feature_names(),
+        "token_features": list(TOKEN_FEATURES),
+        "word_vectors": vectors_digest(),
         "vote": {"text_weight": float(model.text_weight), "signal_power": float(model.signal_power),
                  "word_branch_excludes": sorted(NOT_FOR_WORDS)},
         "training_data": {

@@ -7,7 +7,10 @@ lexicon entry for them:
 * *off-register*: the word is common in general English (wordfreq) but rare in clean
   health text;
 * *unattested slot*: the word has never been seen next to its neighbours in clean health
-  text, although those neighbours are frequent and predictable there.
+  text, although those neighbours are frequent and predictable there;
+* *unrelated to its context*: the word's vector is far from those of the content words
+  around it (GloVe vectors, ``qualityscore/wordvectors``). A sense-blind synonym ("cob"
+  for "ear") usually is.
 
 ``HealthStats`` holds the counts (learned at train time from NIH and Cochrane text and
 stored in the model bundle as compact arrays); ``token_features`` turns each content
@@ -26,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..text import STOPWORDS, TOKEN_RE, Doc
+from ..wordvectors import context_cosines, load_word_vectors
 
 TOKEN_FEATURES: tuple[str, ...] = (
     "general_zipf",
@@ -43,6 +47,8 @@ TOKEN_FEATURES: tuple[str, ...] = (
     "is_capitalised",
     "word_length",
     "in_vocabulary",
+    "context_cosine",
+    "context_max_cosine",
 )
 # Distance (in tokens) reported when no anchor is near.
 FAR = 10
@@ -236,8 +242,21 @@ def token_features(
         capitalised.astype(np.float64),
         np.fromiter((len(w) for w in words), dtype=np.float64, count=len(words)),
         (wi >= 0).astype(np.float64),
+        *_context_columns(doc, positions),
     )
     return np.column_stack(columns)
+
+
+def _context_columns(doc: Doc, positions: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``context_cosine`` and ``context_max_cosine``: the word against the content words
+    within ``CONTEXT_WINDOW`` on each side (NaN without vectors)."""
+    content = doc.content_index
+    at = {k: j for j, k in enumerate(content)}
+    targets = np.fromiter((at.get(k, -1) for k in positions), dtype=np.int64, count=len(positions))
+    inside = targets >= 0
+    cos = np.full((len(positions), 2), np.nan)
+    cos[inside] = context_cosines([doc.tokens[k].lower for k in content], targets[inside], load_word_vectors())
+    return cos[:, 0], cos[:, 1]
 
 
 def _anchor_distance(pos: np.ndarray, anchor_pos: np.ndarray) -> np.ndarray:

@@ -147,6 +147,28 @@ def test_other_bundle_format_is_refused(scorer) -> None:  # type: ignore[no-unty
     assert exc.value.type == "model.incompatible"
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("token_features", ["general_zipf"], "other token features"),
+        ("token_features", None, "other token features"),
+        ("word_vectors", "0123456789abcdef", "word vectors '0123456789abcdef'"),
+    ],
+    ids=["fewer-token-features", "no-token-features", "other-vectors"],
+)
+def test_spin_tagger_fed_other_inputs_is_refused(scorer, key: str, value, message: str) -> None:  # type: ignore[no-untyped-def]
+    """The tagger's trees index token-feature columns: other columns, or the same columns
+    computed from other word vectors, would give silent nonsense."""
+    bundle = scorer.bundle
+    assert bundle.spin_tagger is not None
+    meta = {**bundle.metadata, key: value}
+    with pytest.raises(ModelError, match=message) as exc:
+        check_compatible(Bundle(model=None, metadata=meta, spin_tagger=bundle.spin_tagger), Path("m.npz"))
+    assert exc.value.type == "model.incompatible"
+    # The same metadata without a tagger has nothing to feed.
+    check_compatible(Bundle(model=None, metadata=meta), Path("m.npz"), check_sklearn=False)
+
+
 def run(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
