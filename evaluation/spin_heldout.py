@@ -9,11 +9,17 @@ Cochrane text is then spun with only the left-out terms, and we measure:
 * suggestion precision: among recalled spans that carry a suggestion, the share whose
   suggestion is the original term;
 * document false-positive rate on the untouched originals (any spin finding);
-* flagged spans per 2,000 words on the untouched originals.
+* flagged spans per 2,000 words on the untouched originals;
+* per document: the share of spun documents with any spin finding, and the ROC-AUC of the
+  tagger's top-5 mean (a threshold-free model feature) between spun and untouched texts.
 
 Run from the project root (needs ../shared/data):
 
     python evaluation/spin_heldout.py [--folds 5] [--docs 300] [--out evaluation/reports/spin_heldout.json]
+                                      [--vectors packaged|none|FILE.npz]
+
+``--vectors`` compares word-vector files (``evaluation/build_word_vectors.py``) or none
+for the tagger's context features; the report names the vectors used.
 """
 
 from __future__ import annotations
@@ -42,10 +48,20 @@ from qualityscore.page import Page
 from qualityscore.signals.spin import Lexicon, SpinSignals, load_lexicon
 from qualityscore.signals.spin_model import HealthStats
 from qualityscore.text import Doc
+from qualityscore.wordvectors import WordVectors, load_word_vectors, use_word_vectors
 
 
 def _in(s: corpora.Sample, span: tuple[float, float]) -> bool:
     return span[0] <= stable_fraction(s.group) < span[1]
+
+
+def _auc(pos: list[float], neg: list[float]) -> float | None:
+    """P(a spun text's value > an untouched text's), ties counting half."""
+    if not pos or not neg:
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score([1] * len(pos) + [0] * len(neg), pos + neg))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=int, default=300, help="held-out documents per fold")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/spin_heldout.json"))
+    ap.add_argument("--vectors", default="packaged", help="packaged, none, or a vectors .npz file")
     args = ap.parse_args(argv)
+    if args.vectors != "packaged":
+        use_word_vectors(None if args.vectors == "none" else WordVectors.from_file(args.vectors))
+    vectors = load_word_vectors()
 
     data_dir = default_data_dir()
     if not (data_dir / "medquad").is_dir():
@@ -80,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
 
     totals = {"spans": 0, "recalled": 0, "with_suggestion": 0, "right_suggestion": 0,
               "docs": 0, "fp_docs": 0, "fp_spans": 0, "words": 0,
-              "recalled_by_rule": {}}
+              "recalled_by_rule": {}, "spun_docs": 0, "spun_docs_found": 0}
+    top5_clean: list[float] = []
+    top5_spun: list[float] = []
     per_fold = []
     for k, held in enumerate(folds):
         lex_k = lexicon.without(held)
@@ -97,10 +119,15 @@ def main(argv: list[str] | None = None) -> int:
             fold["words"] += Doc(text).word_count
             fold["fp_spans"] += len(clean.findings)
             fold["fp_docs"] += bool(clean.findings)
+            top5_clean.append(clean.features["tagger_top5_mean"])
             spun = spinner.spin(text, rng, medical_rate=1.0, everyday_rate=0.0)
             if not spun.substitutions:
                 continue
-            found = detector.analyze(Doc(spun.text), Page(text=spun.text)).findings
+            spun_out = detector.analyze(Doc(spun.text), Page(text=spun.text))
+            found = spun_out.findings
+            top5_spun.append(spun_out.features["tagger_top5_mean"])
+            totals["spun_docs"] += 1
+            totals["spun_docs_found"] += bool(found)
             for s, e, canonical in spun.substitutions:
                 fold["spans"] += 1
                 hits = [f for f in found if f.start < e and s < f.end]
@@ -138,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         "doc_fpr": totals["fp_docs"] / max(totals["docs"], 1),
         "flags_per_2000_words": 2000 * totals["fp_spans"] / max(totals["words"], 1),
         "recalled_by_rule": totals["recalled_by_rule"],
+        "spun_doc_recall": totals["spun_docs_found"] / max(totals["spun_docs"], 1),
+        "top5_mean_auc": _auc(top5_spun, top5_clean),
+        "word_vectors": vectors.digest if vectors is not None else None,
+        "word_vectors_source": args.vectors,
         "spans": totals["spans"],
         "docs": totals["docs"],
         "folds": per_fold,

@@ -6,13 +6,15 @@ Debian, neither a qualityscore dependency:
 
 * ``mythes-en-us``: LibreOffice's English thesaurus, built from WordNet
   (``/usr/share/mythes/th_en_US_v2.dat``);
-* ``aiksaurus``: a thesaurus built from Moby (its command-line tool, ``/usr/bin/aiksaurus``).
+* ``aiksaurus``: a thesaurus built from Moby (its command-line tool, ``/usr/bin/aiksaurus``);
+* the GloVe vectors packaged with qualityscore, as a thesaurus: each word's ``--neighbours``
+  nearest words by cosine (always available).
 
 A swap counts as covered when the variant is listed under the canonical term or the
 canonical term under the variant. Install with ``apt-get install mythes-en-us aiksaurus``;
 a thesaurus that is absent is skipped. Run from the project root (seconds):
 
-    python evaluation/thesaurus_coverage.py
+    python evaluation/thesaurus_coverage.py [--neighbours 10]
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -58,26 +59,54 @@ def aiksaurus(word: str) -> frozenset[str]:
     )
 
 
-def main() -> int:
+def glove_neighbours(k: int):  # type: ignore[no-untyped-def]
+    """word -> its k nearest packaged-vector words (cosine), or None without vectors."""
+    import numpy as np
+
+    from qualityscore.wordvectors import load_word_vectors
+
+    wv = load_word_vectors()
+    if wv is None:
+        return None
+
+    @cache
+    def near(word: str) -> frozenset[str]:
+        i = wv.index.get(word)  # type: ignore[attr-defined]
+        if i is None:
+            return frozenset()
+        sims = wv.unit @ wv.unit[i]
+        sims[i] = -2.0
+        return frozenset(wv.vocab[j] for j in np.argpartition(-sims, k)[:k])
+
+    return near
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--neighbours", type=int, default=10, help="nearest GloVe words counted as synonyms")
+    args = ap.parse_args(argv)
     have_mythes, have_aik = MYTHES.exists(), shutil.which("aiksaurus") is not None
-    if not (have_mythes or have_aik):
-        print("neither mythes-en-us nor aiksaurus is installed: nothing to measure", file=sys.stderr)
-        return 0
+    near = glove_neighbours(args.neighbours)
     mythes = read_mythes(MYTHES) if have_mythes else {}
     swaps = [
         (e.canonical, e.variant) for e in load_lexicon().entries
         if e.kind == "medical" and " " not in e.canonical and " " not in e.variant
     ]
-    by = {"mythes-en-us": 0, "aiksaurus": 0, "either": 0}
+    glove = f"GloVe top-{args.neighbours}"
+    by = {"mythes-en-us": 0, "aiksaurus": 0, "either": 0, glove: 0}
     for canonical, variant in swaps:
         m = have_mythes and (variant in mythes.get(canonical, ()) or canonical in mythes.get(variant, ()))
         a = have_aik and (variant in aiksaurus(canonical) or canonical in aiksaurus(variant))
         by["mythes-en-us"] += bool(m)
         by["aiksaurus"] += bool(a)
         by["either"] += bool(m or a)
+        by[glove] += bool(near and (variant in near(canonical) or canonical in near(variant)))
     print(f"{len(swaps)} one-word swaps of one-word medical terms covered by:")
     for name, n in by.items():
-        skipped = (name == "mythes-en-us" and not have_mythes) or (name == "aiksaurus" and not have_aik)
+        skipped = ((name == "mythes-en-us" and not have_mythes) or (name == "aiksaurus" and not have_aik)
+                   or (name == glove and near is None))
         print(f"  {name:13s} {n / len(swaps):.1%}" + ("  (not installed)" if skipped else ""))
     return 0
 

@@ -68,9 +68,25 @@ class WordVectors:
         return np.fromiter((index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
 
 
-@lru_cache(maxsize=1)
+_override: list[WordVectors | None] = []
+
+
 def load_word_vectors() -> WordVectors | None:
-    """The packaged vectors, or None when the file is not installed."""
+    """The packaged vectors (or those set by ``use_word_vectors``); None when absent."""
+    if _override:
+        return _override[-1]
+    return _packaged_vectors()
+
+
+def use_word_vectors(vectors: WordVectors | None) -> None:
+    """Make every later feature computation in this process use ``vectors`` (None: no
+    vectors). For evaluation scripts that compare vector files; a model trained on other
+    vectors than the packaged ones is refused at load (``check_compatible``)."""
+    _override[:] = [vectors]
+
+
+@lru_cache(maxsize=1)
+def _packaged_vectors() -> WordVectors | None:
     ref = resources.files(__name__).joinpath(VECTORS_FILE)
     if not ref.is_file():
         return None
@@ -167,4 +183,7 @@ def build(source: Path, out: Path, *, min_zipf: float = 2.0, dims: int = 100) ->
     return {"words": len(keep), "dims": dims, "bytes": out.stat().st_size, "source_words": len(words)}
 
 
-__all__ = ["CONTEXT_WINDOW", "WordVectors", "build", "context_cosines", "load_word_vectors", "vectors_digest"]
+__all__ = [
+    "CONTEXT_WINDOW", "WordVectors", "build", "context_cosines", "load_word_vectors", "use_word_vectors",
+    "vectors_digest",
+]
