@@ -17,8 +17,9 @@ on held-out spin (``evaluation/spin_heldout.py``; see the README). ``build`` mak
 the same vectors as JSON and is what this project's machines can reach. See NOTICE.md.
 
 Nothing is downloaded: the file ships in the package and is read with
-``allow_pickle=False``. When it is absent, the features are NaN (missing), which the
-tagger's gradient-boosted trees treat as "no evidence".
+``allow_pickle=False``. A word without a vector gets NaN (missing), which the tagger's
+gradient-boosted trees treat as "no evidence"; without the file, both features are 0.0
+throughout, and a model trained with the file refuses to load.
 """
 
 from __future__ import annotations
@@ -109,10 +110,15 @@ def context_cosines(
 
     ``words`` are the document's content words in order (lower case); ``targets`` index
     into them. The context is up to ``window`` content words on each side that have a
-    vector. NaN where the target, or every word of its context, has no vector.
+    vector. NaN where the target, or every word of its context, has no vector. Without
+    vectors at all, 0.0 everywhere: a constant the tagger learns to ignore (a column that
+    is NaN throughout cannot be binned by its trees), and a model trained with vectors is
+    never scored without them (its bundle records their digest).
     """
+    if vectors is None:
+        return np.zeros((len(targets), 2))
     out = np.full((len(targets), 2), np.nan)
-    if vectors is None or not len(targets) or not words:
+    if not len(targets) or not words:
         return out
     ids = vectors.ids(words)
     has = ids >= 0

@@ -86,9 +86,31 @@ def test_context_window_is_bounded(wv: WordVectors) -> None:
     assert wide[0, 1] == pytest.approx(_sim(wv, "fever", "cough"), abs=1e-5)
 
 
-def test_without_vectors_every_context_cosine_is_missing() -> None:
+def test_without_vectors_the_columns_are_constant_and_a_tagger_still_trains() -> None:
+    """All-NaN columns would break the trees' binning: no vectors means a constant 0."""
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.train import train_spin_tagger
+    from qualityscore.wordvectors import use_word_vectors
+
     out = context_cosines(["fever", "cough"], np.array([0, 1]), None)
-    assert out.shape == (2, 2) and np.isnan(out).all()
+    assert out.shape == (2, 2) and (out == 0).all()
+    texts = [
+        f"Adults {i} with depression often have trouble sleeping. Blood pressure checks and a "
+        "clinical trial of the treatment showed fewer side effects than placebo in most patients."
+        for i in range(30)
+    ]
+    use_word_vectors(None)
+    try:
+        res = train_spin_tagger(learn_spin_resources(texts), texts, seed=0)
+        doc = Doc(texts[0])
+        X = token_features(doc, candidate_positions(doc), res.stats, res.anchors)
+    finally:
+        from qualityscore.wordvectors import _override
+
+        _override.clear()
+    assert res.tagger is not None
+    assert (X[:, COS] == 0).all() and (X[:, MAX_COS] == 0).all()
+    assert load_word_vectors() is not None  # the override is gone
 
 
 def _toy_source(tmp_path, fmt: str):  # type: ignore[no-untyped-def]
