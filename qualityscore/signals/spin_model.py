@@ -249,7 +249,9 @@ def token_features(
 
 def _context_columns(doc: Doc, positions: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """``context_cosine`` and ``context_max_cosine``: the word against the content words
-    within ``CONTEXT_WINDOW`` on each side (NaN without vectors)."""
+    within ``CONTEXT_WINDOW`` on each side. Unlike the pair features, this context does
+    cross sentence ends (a topic outlasts a sentence). NaN for a word without a vector;
+    0.0 throughout when no vectors are installed (``wordvectors.context_cosines``)."""
     content = doc.content_index
     at = {k: j for j, k in enumerate(content)}
     targets = np.fromiter((at.get(k, -1) for k in positions), dtype=np.int64, count=len(positions))
