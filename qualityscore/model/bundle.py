@@ -291,6 +291,7 @@ def check_compatible(bundle: Bundle, path: Path, *, check_sklearn: bool = True) 
             type="model.incompatible",
         )
     if bundle.spin_tagger is not None:
+        from ..ngrams import bigrams_digest
         from ..signals.spin_model import TOKEN_FEATURES
         from ..wordvectors import vectors_digest
 
@@ -304,6 +305,13 @@ def check_compatible(bundle: Bundle, path: Path, *, check_sklearn: bool = True) 
             raise ModelError(
                 f"{path} was trained with word vectors {meta.get('word_vectors')!r}; this "
                 f"installation has {vectors_digest()!r} (qualityscore/wordvectors/glove.npz). "
+                "Reinstall qualityscore or retrain with `qualityscore train`.",
+                type="model.incompatible",
+            )
+        if meta.get("bigrams") != bigrams_digest():
+            raise ModelError(
+                f"{path} was trained with bigram statistics {meta.get('bigrams')!r}; this "
+                f"installation has {bigrams_digest()!r} (qualityscore/ngrams/cmu_bigrams.npz). "
                 "Reinstall qualityscore or retrain with `qualityscore train`.",
                 type="model.incompatible",
             )

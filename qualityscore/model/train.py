@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ngrams import bigrams_digest
 from ..page import Page
 from ..signals import feature_names
 from ..signals.spin import Lexicon, SpinResources, load_lexicon
@@ -540,6 +541,7 @@ def train_and_save(
         "feature_names": feature_names(),
         "token_features": list(TOKEN_FEATURES),
         "word_vectors": vectors_digest(),
+        "bigrams": bigrams_digest(),
         "vote": {"text_weight": float(model.text_weight), "signal_power": float(model.signal_power),
                  "word_branch_excludes": sorted(NOT_FOR_WORDS)},
         "training_data": {

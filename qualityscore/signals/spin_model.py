@@ -10,7 +10,11 @@ lexicon entry for them:
   text, although those neighbours are frequent and predictable there;
 * *unrelated to its context*: the word's vector is far from those of the content words
   around it (GloVe vectors, ``qualityscore/wordvectors``). A sense-blind synonym ("cob"
-  for "ear") usually is.
+  for "ear") usually is;
+* *unusual in any English*: the word and its neighbour are a pair that ordinary English
+  does not use (bigram log-ratios from CMU Sphinx's US English language model,
+  ``qualityscore/ngrams``). Unlike the clean-health counts this does not take "not
+  written like NIH text" for spin: "blood pressure" and "box office" both pass.
 
 ``HealthStats`` holds the counts (learned at train time from NIH and Cochrane text and
 stored in the model bundle as compact arrays); ``token_features`` turns each content
@@ -28,6 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..ngrams import load_bigrams, pmi_columns
 from ..text import STOPWORDS, TOKEN_RE, Doc
 from ..wordvectors import context_cosines, load_word_vectors
 
@@ -49,6 +54,8 @@ TOKEN_FEATURES: tuple[str, ...] = (
     "in_vocabulary",
     "context_cosine",
     "context_max_cosine",
+    "lm_left_pmi",
+    "lm_right_pmi",
 )
 # Distance (in tokens) reported when no anchor is near.
 FAR = 10
@@ -243,6 +250,7 @@ def token_features(
         np.fromiter((len(w) for w in words), dtype=np.float64, count=len(words)),
         (wi >= 0).astype(np.float64),
         *_context_columns(doc, positions),
+        *pmi_columns(lower, pos, has_left, has_right, load_bigrams()),
     )
     return np.column_stack(columns)
 

@@ -153,12 +153,14 @@ def test_other_bundle_format_is_refused(scorer) -> None:  # type: ignore[no-unty
         ("token_features", ["general_zipf"], "other token features"),
         ("token_features", None, "other token features"),
         ("word_vectors", "0123456789abcdef", "word vectors '0123456789abcdef'"),
+        ("bigrams", "0123456789abcdef", "bigram statistics '0123456789abcdef'"),
+        ("bigrams", None, "bigram statistics None"),
     ],
-    ids=["fewer-token-features", "no-token-features", "other-vectors"],
+    ids=["fewer-token-features", "no-token-features", "other-vectors", "other-bigrams", "no-bigrams"],
 )
 def test_spin_tagger_fed_other_inputs_is_refused(scorer, key: str, value, message: str) -> None:  # type: ignore[no-untyped-def]
     """The tagger's trees index token-feature columns: other columns, or the same columns
-    computed from other word vectors, would give silent nonsense."""
+    computed from other word vectors or bigram statistics, would give silent nonsense."""
     bundle = scorer.bundle
     assert bundle.spin_tagger is not None
     meta = {**bundle.metadata, key: value}

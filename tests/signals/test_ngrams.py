@@ -1,0 +1,136 @@
+"""General-English bigram statistics: the packaged table, the two token features the spin
+tagger reads from it, and the file format."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from qualityscore.ngrams import STEP, Bigrams, load_bigrams, pmi_columns, reset_bigrams, use_bigrams
+from qualityscore.signals.spin_model import (
+    TOKEN_FEATURES,
+    HealthStats,
+    candidate_positions,
+    token_features,
+)
+from qualityscore.text import Doc
+
+LEFT = TOKEN_FEATURES.index("lm_left_pmi")
+RIGHT = TOKEN_FEATURES.index("lm_right_pmi")
+
+
+@pytest.fixture(scope="module")
+def bg() -> Bigrams:
+    table = load_bigrams()
+    assert table is not None, "qualityscore/ngrams/cmu_bigrams.npz is not installed"
+    return table
+
+
+def test_packaged_table_knows_common_pairs_and_not_spun_ones(bg: Bigrams) -> None:
+    assert len(bg.vocab) > 50_000 and len(bg.keys) > 1_000_000
+    assert np.all(np.diff(bg.keys) > 0), "keys must be sorted and unique for searchsorted"
+    # My own pairs: a fixed phrase against the same phrase with one word swapped for a
+    # synonym of another sense.
+    for good, spun in [
+        (("blood", "pressure"), ("gore", "pressure")),
+        (("ear", "infection"), ("cob", "infection")),
+        (("side", "effects"), ("flank", "effects")),
+        (("heart", "attack"), ("heart", "onslaught")),
+    ]:
+        assert bg.pair(*good) > bg.pair(*spun) + 1.5, (good, spun)
+    assert math.isnan(bg.pair("blood", "zorblaxian"))
+
+
+def _features(text: str) -> dict[str, np.ndarray]:
+    doc = Doc(text)
+    pos = candidate_positions(doc)
+    X = token_features(doc, pos, HealthStats(), frozenset())
+    return {doc.tokens[k].lower: X[r] for r, k in enumerate(pos)}
+
+
+# My own sentences: a sense-blind swap against the original word in the same slot.
+SWAPS = [
+    ("People with high {} pressure should eat less salt.", "blood", "gore"),
+    ("Children often get an {} infection after a cold.", "ear", "cob"),
+    ("Most patients reported mild side {} such as nausea.", "effects", "personal"),
+]
+
+
+@pytest.mark.parametrize(("template", "original", "swap"), SWAPS, ids=[s[2] for s in SWAPS])
+def test_swapped_word_fits_its_neighbours_worse(template: str, original: str, swap: str) -> None:
+    orig = _features(template.format(original))[original]
+    spun = _features(template.format(swap))[swap]
+    assert spun[LEFT] + spun[RIGHT] < orig[LEFT] + orig[RIGHT] - 2.0
+
+
+def test_unknown_words_and_sentence_ends_are_missing_not_zero() -> None:
+    f = _features("Zorblaxian flumphs. Symptoms improve.")
+    assert math.isnan(f["zorblaxian"][LEFT]) and math.isnan(f["zorblaxian"][RIGHT])
+    # "symptoms" starts a sentence: no left neighbour; its right one is known.
+    assert math.isnan(f["symptoms"][LEFT]) and not math.isnan(f["symptoms"][RIGHT])
+
+
+def _toy(tmp_path, pmi_value: int = 40):  # type: ignore[no-untyped-def]
+    """A three-word table in the packaged format: "blood pressure" listed, nothing else."""
+    arrays = {
+        "vocab": np.asarray("blood\ngore\npressure"),
+        "backoff": np.array([-4, -6, -2], dtype=np.int8),
+        "counts": np.array([1, 0, 0], dtype=np.int32),
+        "right": np.array([2], dtype=np.uint32),
+        "pmi": np.array([pmi_value], dtype=np.int8),
+    }
+    path = tmp_path / f"toy{pmi_value}.npz"
+    np.savez_compressed(path, **arrays)
+    return path, arrays
+
+
+def test_listed_pairs_give_their_ratio_and_others_the_back_off_weight(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path, _ = _toy(tmp_path)
+    t = Bigrams.from_file(path)
+    assert t.pair("blood", "pressure") == pytest.approx(40 * STEP)
+    assert t.pair("gore", "pressure") == pytest.approx(-6 * STEP)  # gore's back-off weight
+    assert t.pair("pressure", "blood") == pytest.approx(-2 * STEP)
+    assert math.isnan(t.pair("blood", "salt"))
+    words = ["high", "blood", "pressure", "and", "gore", "pressure"]
+    left, right = pmi_columns(words, np.array([1, 2, 4]), np.array([True, True, False]),
+                              np.array([True, False, True]), t)
+    assert math.isnan(left[0]) and left[1] == pytest.approx(40 * STEP) and math.isnan(left[2])
+    assert right[0] == pytest.approx(40 * STEP) and math.isnan(right[1])
+    assert right[2] == pytest.approx(-6 * STEP)
+
+
+def test_digest_follows_the_contents_not_the_archive(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path, arrays = _toy(tmp_path)
+    same = tmp_path / "same.npz"
+    np.savez(same, **arrays)  # uncompressed, other zip times
+    assert same.read_bytes() != path.read_bytes()
+    assert Bigrams.from_file(same).digest == Bigrams.from_file(path).digest
+    other, _ = _toy(tmp_path, pmi_value=41)
+    assert Bigrams.from_file(other).digest != Bigrams.from_file(path).digest
+
+
+def test_without_a_table_the_columns_are_constant_and_a_tagger_still_trains() -> None:
+    """All-NaN columns would break the trees' binning: no table means a constant 0."""
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.train import train_spin_tagger
+
+    left, right = pmi_columns(["fever", "cough"], np.array([0, 1]), np.array([False, True]),
+                              np.array([True, False]), None)
+    assert (left == 0).all() and (right == 0).all()
+    texts = [
+        f"Adults {i} with depression often have trouble sleeping. Blood pressure checks and a "
+        "clinical trial of the treatment showed fewer side effects than placebo in most patients."
+        for i in range(30)
+    ]
+    use_bigrams(None)
+    try:
+        res = train_spin_tagger(learn_spin_resources(texts), texts, seed=0)
+        doc = Doc(texts[0])
+        X = token_features(doc, candidate_positions(doc), res.stats, res.anchors)
+    finally:
+        reset_bigrams()
+    assert res.tagger is not None
+    assert (X[:, LEFT] == 0).all() and (X[:, RIGHT] == 0).all()
+    assert load_bigrams() is not None  # the override is gone
