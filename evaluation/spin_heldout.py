@@ -16,10 +16,11 @@ Cochrane text is then spun with only the left-out terms, and we measure:
 Run from the project root (needs ../shared/data):
 
     python evaluation/spin_heldout.py [--folds 5] [--docs 300] [--out evaluation/reports/spin_heldout.json]
-                                      [--vectors packaged|none|FILE.npz]
+                                      [--vectors packaged|none|FILE.npz] [--bigrams packaged|none]
 
 ``--vectors`` compares word-vector files (``evaluation/build_word_vectors.py``) or none
-for the tagger's context features; the report names the vectors used.
+for the tagger's context features, ``--bigrams`` the general-English bigram table
+(``evaluation/build_bigrams.py``) or none; the report names what was used.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from qualityscore.model.train import (
     tagger_news,
     train_spin_tagger,
 )
+from qualityscore.ngrams import load_bigrams, use_bigrams
 from qualityscore.page import Page
 from qualityscore.signals.spin import Lexicon, SpinSignals, load_lexicon
 from qualityscore.signals.spin_model import HealthStats
@@ -71,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/spin_heldout.json"))
     ap.add_argument("--vectors", default="packaged", help="packaged, none, or a vectors .npz file")
+    ap.add_argument("--bigrams", default="packaged", choices=("packaged", "none"))
     args = ap.parse_args(argv)
+    if args.bigrams == "none":
+        use_bigrams(None)
+    bigrams = load_bigrams()
     if args.vectors != "packaged":
         use_word_vectors(None if args.vectors == "none" else WordVectors.from_file(args.vectors))
     vectors = load_word_vectors()
@@ -169,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         "top5_mean_auc": _auc(top5_spun, top5_clean),
         "word_vectors": vectors.digest if vectors is not None else None,
         "word_vectors_source": args.vectors,
+        "bigrams": bigrams.digest if bigrams is not None else None,
         "spans": totals["spans"],
         "docs": totals["docs"],
         "folds": per_fold,
