@@ -16,7 +16,9 @@ AUC 1.0 means a feature ranks every spun page above every real page of that set;
 chance; below 0.5, real pages look *more* spun than spun ones. The features are the ones
 the classifier sees (``spin.*``) plus the mean tagger probability.
 
-Run from the project root (needs ../shared/data; a minute on 2 idle cores, 9 on a busy machine):
+Run from the project root (needs ../shared/data; 1.5 minutes on 2 idle cores). Run it
+alone: the tagger's trees predict with OpenMP threads on every core, and two such
+evaluation scripts side by side took 30 minutes each instead of 1.5:
 
     python evaluation/spin_register.py [--docs 400] [--out evaluation/reports/spin_register.json]
 """
