@@ -17,10 +17,14 @@ Run from the project root (needs ../shared/data):
 
     python evaluation/spin_heldout.py [--folds 5] [--docs 300] [--out evaluation/reports/spin_heldout.json]
                                       [--vectors packaged|none|FILE.npz] [--bigrams packaged|none]
+                                      [--tagger-negatives medreadme|none] [--news-negatives SHARE]
 
 ``--vectors`` compares word-vector files (``evaluation/build_word_vectors.py``) or none
 for the tagger's context features, ``--bigrams`` the general-English bigram table
-(``evaluation/build_bigrams.py``) or none; the report names what was used.
+(``evaluation/build_bigrams.py``) or none; ``--tagger-negatives none`` fits the tagger
+on NIH text alone (as before MedReadMe's passages were added), ``--news-negatives 0.3``
+also fits it on the news articles below that fraction (the rest of the training news
+sets the cut). The report names what was used.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from qualityscore.model.train import (
     MEDQUAD_HELDOUT_FROM,
     MEDQUAD_RESOURCES,
     MEDQUAD_TAGGER,
-    tagger_news,
+    tagger_clean_texts,
     train_spin_tagger,
 )
 from qualityscore.ngrams import load_bigrams, use_bigrams
@@ -74,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/spin_heldout.json"))
     ap.add_argument("--vectors", default="packaged", help="packaged, none, or a vectors .npz file")
     ap.add_argument("--bigrams", default="packaged", choices=("packaged", "none"))
+    ap.add_argument("--news-negatives", type=float, default=0.0,
+                    help="fit the tagger on clean news below this fraction too (the rest of the news sets the cut)")
+    ap.add_argument("--tagger-negatives", default="medreadme", choices=("medreadme", "none"),
+                    help="the clean other-register text the tagger learns from, as training does (default), or none")
     args = ap.parse_args(argv)
     if args.bigrams == "none":
         use_bigrams(None)
@@ -93,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     res_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
     res_texts += [s.content for s in abstracts if _in(s, COCHRANE_RESOURCES)]
     tag_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
-    news_train = tagger_news(list(corpora.onestop(data_dir)))  # the tagger's threshold holds on news too
+    onestop = list(corpora.onestop(data_dir))
+    # The tagger's cut holds on training news too; it learns from clean negatives, as in training.
+    news_train, negatives = tagger_clean_texts(data_dir, onestop, negatives=args.tagger_negatives,
+                                               news_share=args.news_negatives)
     heldout = [s.content for s in medquad if stable_fraction(s.group) >= MEDQUAD_HELDOUT_FROM]
     heldout += [s.content for s in cochrane if stable_fraction(s.group) >= COCHRANE_HELDOUT_FROM]
     random.Random(args.seed).shuffle(heldout)
@@ -113,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     for k, held in enumerate(folds):
         lex_k = lexicon.without(held)
         res_k = learn_spin_resources(res_texts, lexicon=lex_k, stats=stats)
-        res_k = train_spin_tagger(res_k, tag_texts, seed=args.seed, lexicon=lex_k, other_clean=news_train)
+        res_k = train_spin_tagger(res_k, tag_texts, seed=args.seed, lexicon=lex_k, other_clean=news_train,
+                                  clean_negatives=negatives)
         detector = SpinSignals(lexicon=lex_k, spin_resources=res_k)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(args.seed + k)
@@ -176,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         "word_vectors": vectors.digest if vectors is not None else None,
         "word_vectors_source": args.vectors,
         "bigrams": bigrams.digest if bigrams is not None else None,
+        "tagger_negatives": args.tagger_negatives,
+        "news_negatives": args.news_negatives,
         "spans": totals["spans"],
         "docs": totals["docs"],
         "folds": per_fold,

@@ -14,13 +14,17 @@ then compared, by ROC-AUC, with those of real pages written by people:
 
 AUC 1.0 means a feature ranks every spun page above every real page of that set; 0.5 is
 chance; below 0.5, real pages look *more* spun than spun ones. The features are the ones
-the classifier sees (``spin.*``) plus the mean tagger probability.
+the classifier sees (``spin.*``).
 
 Run from the project root (needs ../shared/data; 1.5 minutes on 2 idle cores). Run it
 alone: the tagger's trees predict with OpenMP threads on every core, and two such
 evaluation scripts side by side took 30 minutes each instead of 1.5:
 
     python evaluation/spin_register.py [--docs 400] [--out evaluation/reports/spin_register.json]
+                                       [--tagger-negatives medreadme|none] [--news-negatives SHARE]
+
+(the last two as in ``spin_heldout.py``). The report also gives the share of pages of each
+kind with at least one ``spin.unlikely_word`` finding.
 """
 
 from __future__ import annotations
@@ -45,16 +49,16 @@ from qualityscore.model.train import (
     COCHRANE_RESOURCES,
     MEDQUAD_RESOURCES,
     MEDQUAD_TAGGER,
-    tagger_news,
+    tagger_clean_texts,
     train_spin_tagger,
 )
 from qualityscore.page import Page
 from qualityscore.signals.spin import Lexicon, SpinSignals, load_lexicon
-from qualityscore.signals.spin_model import HealthStats, candidate_positions, token_features
+from qualityscore.signals.spin_model import HealthStats
 from qualityscore.text import Doc
 
 FEATURES = ("substitutions_per_100w", "off_register_per_100w", "off_register_mean",
-            "unlikely_words_per_100w", "tagger_top5_mean")
+            "unlikely_words_per_100w", "tagger_top5_mean", "tagger_mean")
 
 
 def _in(s: corpora.Sample, span: tuple[float, float]) -> bool:
@@ -62,16 +66,8 @@ def _in(s: corpora.Sample, span: tuple[float, float]) -> bool:
 
 
 def _features(detector: SpinSignals, text: str) -> dict[str, float]:
-    doc = Doc(text)
-    out = detector.analyze(doc, Page(text=text))
-    row = {k: float(out.features[k]) for k in FEATURES}
-    res = detector.spin_resources
-    pos = candidate_positions(doc)
-    row["tagger_mean"] = (
-        float(res.tagger.predict_proba(token_features(doc, pos, res.stats, res.anchors))[:, 1].mean())
-        if pos else 0.0
-    )
-    return row
+    out = detector.analyze(Doc(text), Page(text=text))
+    return {k: float(out.features[k]) for k in FEATURES}
 
 
 def _auc(pos: list[float], neg: list[float]) -> float:
@@ -84,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=400, help="held-out NIH/Cochrane texts (half each)")
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/spin_register.json"))
+    ap.add_argument("--news-negatives", type=float, default=0.0,
+                    help="fit the tagger on clean news below this fraction too (the rest of the news sets the cut)")
+    ap.add_argument("--tagger-negatives", default="medreadme", choices=("medreadme", "none"),
+                    help="the clean other-register text the tagger learns from, as training does (default), or none")
     args = ap.parse_args(argv)
     data_dir = corpora.default_data_dir()
     if not (data_dir / "medquad").is_dir():
@@ -95,7 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     res_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
     res_texts += [s.content for s in abstracts if _in(s, COCHRANE_RESOURCES)]
     tag_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
-    news_train = tagger_news(list(corpora.onestop(data_dir)))  # as training sets the tagger's cut
+    onestop = list(corpora.onestop(data_dir))
+    # The tagger's cut holds on training news too; it learns from clean negatives, as in training.
+    news_train, negatives = tagger_clean_texts(data_dir, onestop, negatives=args.tagger_negatives,
+                                               news_share=args.news_negatives)
     clean = heldout_clean(data_dir, max_per_corpus=args.docs // 2, medquad=medquad)
     originals = [s.content for s in clean["medquad"] + clean["cochrane_pls"]]
     real = {
@@ -112,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     for h, held in enumerate(halves):
         known = lexicon.without(held)
         res = learn_spin_resources(res_texts, lexicon=known, stats=stats)
-        res = train_spin_tagger(res, tag_texts, seed=0, lexicon=known, other_clean=news_train)
+        res = train_spin_tagger(res, tag_texts, seed=0, lexicon=known, other_clean=news_train,
+                                clean_negatives=negatives)
         detector = SpinSignals(lexicon=known, spin_resources=res)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(23 + h)
@@ -123,19 +127,21 @@ def main(argv: list[str] | None = None) -> int:
                 spun.append(out.text)
         f_spun = [_features(detector, t) for t in spun]
         f_real = {k: [_features(detector, t) for t in v if t.strip()] for k, v in real.items()}
-        names = (*FEATURES, "tagger_mean")
+        names = FEATURES
         row = {
             "held_out_terms": len(held),
             "spun_pages": len(spun),
             "auc_spun_vs": {k: {n: _auc([f[n] for f in f_spun], [f[n] for f in v]) for n in names}
                             for k, v in f_real.items()},
+            "pages_with_tagger_flag": {k: float(np.mean([f["unlikely_words_per_100w"] > 0 for f in v]))
+                                       for k, v in {"spun": f_spun, **f_real}.items()},
             "median": {k: {n: float(np.median([f[n] for f in v])) for n in names}
                        for k, v in {"spun": f_spun, **f_real}.items()},
         }
         per_half.append(row)
         print(f"half {h} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
 
-    names = (*FEATURES, "tagger_mean")
+    names = FEATURES
     summary = {
         "protocol": "detector built with half of the lexicon; held-out NIH/Cochrane texts spun "
                     "with the other half only (medical rate 0.7, everyday 0.4, nothing else); "
@@ -144,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": {"spun": [r["spun_pages"] for r in per_half], **{k: len(v) for k, v in real.items()}},
         "auc_spun_vs": {k: {n: float(np.mean([r["auc_spun_vs"][k][n] for r in per_half])) for n in names}
                         for k in real},
+        "pages_with_tagger_flag": {k: float(np.mean([r["pages_with_tagger_flag"][k] for r in per_half]))
+                                   for k in ("spun", *real)},
+        "tagger_negatives": args.tagger_negatives,
+        "news_negatives": args.news_negatives,
         "halves": per_half,
         "seconds": round(time.time() - t0, 1),
     }
@@ -152,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'feature':26s}" + "".join(f"{k[:22]:>24s}" for k in real))
     for n in names:
         print(f"{n:26s}" + "".join(f"{summary['auc_spun_vs'][k][n]:24.3f}" for k in real))
+    print("pages with a tagger flag: " + ", ".join(
+        f"{k} {v:.3f}" for k, v in summary["pages_with_tagger_flag"].items()))
     return 0
 
 

@@ -179,7 +179,10 @@ def render_markdown(card: dict[str, Any]) -> str:
         "levels of 60% of the articles): clean writing in the register of news, so that "
         "reported prices, figures and quotes are not read as spam. Held-out slices of "
         "MedQuAD, Cochrane and OneStopEnglish are never trained on; evaluation uses them. "
-        "HealthStory (health news) is never trained on.",
+        "HealthStory (health news) is never trained on. MedReadMe's medical sentences "
+        "(papers, research summaries, Wikipedia, the MSD manual; its Cochrane sentences "
+        "left out) are read by the per-token spin tagger only, as clean writing in other "
+        "registers: every word of them is a negative.",
         "",
         "## Metrics recorded at training",
         "",

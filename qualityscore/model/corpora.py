@@ -184,6 +184,36 @@ def onestop(data_dir: Path) -> Iterator[Sample]:
             )
 
 
+def medreadme(data_dir: Path, *, sentences: int = 10,
+              exclude_sources: tuple[str, ...] = ("cochrane_all",)) -> Iterator[Sample]:
+    """MedReadMe's medical sentences, joined into passages of ``sentences`` consecutive
+    sentences of one source and side (``complex`` or ``simple``).
+
+    Clean medical writing in registers the other corpora lack: NIHR and eLife summaries,
+    PLOS and PNAS papers, Wikipedia, the MSD manual. Cochrane's sentences are left out
+    by default: they may come from the reviews whose summaries are held out for evaluation.
+    """
+    path = data_dir / "medreadme" / "readability.csv"
+    if not path.is_file():
+        return
+    runs: dict[tuple[str, str], list[str]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            source, side, text = row.get("Source", ""), row.get("Side", ""), (row.get("Sentence") or "").strip()
+            if text and source not in exclude_sources:
+                runs.setdefault((source, side), []).append(text)
+    for (source, side), texts in sorted(runs.items()):
+        for i in range(0, len(texts), sentences):
+            yield Sample(
+                id=f"medreadme/{source}/{side}/{i // sentences}",
+                corpus="medreadme",
+                content=" ".join(texts[i : i + sentences]),
+                is_html=False,
+                label=HIGH,
+                group=f"medreadme/{source}/{i // sentences}",
+            )
+
+
 def healthstory(data_dir: Path, *, min_words: int = 80) -> Iterator[Sample]:
     root = data_dir / "healthstory"
     labels = root / "labels.csv"

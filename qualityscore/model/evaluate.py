@@ -115,6 +115,7 @@ def corpus_digests(data_dir: Path) -> dict[str, str]:
         "cochrane_abstracts": corpus_digest(list(corpora.cochrane(data_dir, kinds=("source",)))),
         "onestop": corpus_digest(list(corpora.onestop(data_dir))),
         "labeled": corpus_digest(list(corpora.labeled_pages())),
+        "medreadme": corpus_digest(list(corpora.medreadme(data_dir))),
     }
 
 

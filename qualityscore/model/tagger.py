@@ -35,16 +35,20 @@ def tagger_rows(
     *,
     seed: int = 0,
     include_clean: bool = True,
+    spin: bool = True,
 ) -> TaggerData:
-    """Feature rows and labels from spun (and clean) versions of ``texts``."""
+    """Feature rows and labels from spun (and clean) versions of ``texts``; with
+    ``spin=False`` the clean versions only (negatives from another register)."""
     rng = random.Random(seed)
     spinner = Spinner(lexicon)
     xs, ys = [], []
     words = 0
     for text in texts:
-        spun = spinner.spin(text, rng, medical_rate=rng.uniform(0.3, 0.9), everyday_rate=0.0)
-        versions = [(spun.text, spun.substitutions)]
-        if include_clean:
+        versions = []
+        if spin:
+            spun = spinner.spin(text, rng, medical_rate=rng.uniform(0.3, 0.9), everyday_rate=0.0)
+            versions.append((spun.text, spun.substitutions))
+        if include_clean or not spin:
             versions.append((text, ()))
         for body, subs in versions:
             doc = Doc(body)

@@ -197,24 +197,33 @@ _PROMOTED_TOPICS = ("pain", "weight loss", "anxiety", "diabetes", "joint pain", 
 def train_spin_tagger(
     resources: SpinResources, texts: list[str], *, seed: int = 0, lexicon=None,  # type: ignore[no-untyped-def]
     other_clean: list[str] | None = None,
+    clean_negatives: list[str] | None = None,
 ) -> SpinResources:
     """Fit the per-token tagger on spun ``texts`` and set its clean-text threshold.
+
+    ``clean_negatives``: clean text in other registers, every word of it a negative
+    (``tagger_negatives``: MedReadMe's papers, summaries and encyclopaedia sentences).
+    Without them the tagger learns from NIH text alone that "not written like NIH" is
+    spin, and real pages look more spun than spun ones (``evaluation/spin_register.py``).
 
     The threshold keeps flags within the budget on the held-back part of ``texts`` (NIH)
     *and* on ``other_clean`` (clean text in another register: news), whichever needs the
     higher cut. On NIH text alone the cut was 0.960, and the tagger then flagged 1.7
-    words per 2,000 on clean news, 4 times its budget: "not written like NIH text" is not
-    spin.
+    words per 2,000 on clean news, 4 times its budget.
     """
     import dataclasses
 
     from ..signals.spin import load_lexicon
-    from .tagger import clean_threshold, fit_tagger, tagger_rows
+    from .tagger import TaggerData, clean_threshold, fit_tagger, tagger_rows
 
     if not texts:
         return resources
     cut = int(len(texts) * TAGGER_FIT_SHARE)
-    data = tagger_rows(texts[:cut], lexicon or load_lexicon(), resources.stats, resources.anchors, seed=seed)
+    lexicon = lexicon or load_lexicon()
+    data = tagger_rows(texts[:cut], lexicon, resources.stats, resources.anchors, seed=seed)
+    if clean_negatives:
+        extra = tagger_rows(clean_negatives, lexicon, resources.stats, resources.anchors, spin=False)
+        data = TaggerData(np.vstack([data.X, extra.X]), np.concatenate([data.y, extra.y]), data.words + extra.words)
     model = fit_tagger(data, seed=seed)
     threshold = clean_threshold(model, texts[cut:], resources.stats, resources.anchors)
     if other_clean:
@@ -222,9 +231,33 @@ def train_spin_tagger(
     return dataclasses.replace(resources, tagger=model, tagger_threshold=threshold)
 
 
-def tagger_news(onestop: list[Sample]) -> list[str]:
+def tagger_news(onestop: list[Sample], part: tuple[float, float] = ONESTOP_TRAIN) -> list[str]:
     """The clean news the tagger's threshold must also hold on (training articles only)."""
-    return [s.content for s in onestop if _in(s, ONESTOP_TRAIN)]
+    return [s.content for s in onestop if _in(s, part)]
+
+
+def tagger_negatives(data_dir: Path) -> list[str]:
+    """Clean writing in registers other than NIH's that the tagger learns is not spin:
+    MedReadMe's passages (no other part of training or evaluation reads that corpus)."""
+    return [s.content for s in corpora.medreadme(data_dir)]
+
+
+def tagger_clean_texts(
+    data_dir: Path, onestop: list[Sample], *, negatives: str = "medreadme", news_share: float = 0.0
+) -> tuple[list[str], list[str]]:
+    """``(other_clean, clean_negatives)`` for ``train_spin_tagger``, as training uses them
+    (the defaults). Evaluation scripts compare variants: ``negatives="none"`` fits on NIH
+    text alone; ``news_share`` > 0 also fits on the training news below that fraction,
+    and only the rest of the training news sets the cut."""
+    news, fit = tagger_news(onestop), []
+    if news_share:
+        fit = tagger_news(onestop, (0.0, news_share))
+        news = tagger_news(onestop, (news_share, ONESTOP_TRAIN[1]))
+    if negatives == "medreadme":
+        fit += tagger_negatives(data_dir)
+    elif negatives != "none":
+        raise ValueError(f"unknown tagger negatives: {negatives!r}")
+    return news, fit
 
 
 def build_training_set(
@@ -258,8 +291,9 @@ def build_training_set(
     resource_texts += [s.content for s in cochrane_abs if _in(s, COCHRANE_RESOURCES)]
     resources = learn_spin_resources(resource_texts, lexicon=lexicon)
     tagger_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
+    news, negatives = tagger_clean_texts(data_dir, onestop)
     ts.resources = train_spin_tagger(resources, tagger_texts, seed=seed, lexicon=lexicon,
-                                     other_clean=tagger_news(onestop))
+                                     other_clean=news, clean_negatives=negatives)
     log(
         f"spin resources: {len(resources.stats.vocab)} words, {len(resources.stats.pair_keys)} "
         f"pairs, {len(resources.anchors)} anchors; tagger threshold {ts.resources.tagger_threshold:.3f}"
@@ -299,6 +333,7 @@ def build_training_set(
         "cochrane_abstracts": corpus_digest(cochrane_abs),
         "onestop": corpus_digest(onestop),
         "labeled": corpus_digest(labeled),
+        "medreadme": corpus_digest(list(corpora.medreadme(data_dir))),
     }
     log(f"training rows: {ts.counts()}")
     return ts

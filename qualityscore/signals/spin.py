@@ -187,6 +187,7 @@ class SpinSignals(SignalFamily):
         "off_register_mean",
         "unlikely_words_per_100w",
         "tagger_top5_mean",
+        "tagger_mean",
         "mangled_citations",
     )
 
@@ -321,7 +322,7 @@ class SpinSignals(SignalFamily):
 
         covered = [(f.start, f.end) for f in out.findings]
         off_count, off_mean = self._off_register(doc, out)
-        unlikely, top_mean = self._tagger(doc, out, covered)
+        unlikely, top_mean, tagger_mean = self._tagger(doc, out, covered)
         mangled = list(_MANGLED_CITATION_RE.finditer(doc.text)) + list(
             _SPELLED_PERCENT_RE.finditer(doc.text)
         )
@@ -337,6 +338,7 @@ class SpinSignals(SignalFamily):
         f["off_register_mean"] = off_mean
         f["unlikely_words_per_100w"] = doc.per_100_words(unlikely)
         f["tagger_top5_mean"] = top_mean
+        f["tagger_mean"] = tagger_mean
         f["mangled_citations"] = float(len(mangled))
         return out
 
@@ -374,17 +376,22 @@ class SpinSignals(SignalFamily):
                 count += 1
         return count, (sum(gaps) / len(gaps) if gaps else 0.0)
 
-    def _tagger(self, doc: Doc, out: SignalOutput, covered: list[tuple[int, int]]) -> tuple[int, float]:
-        """Per-token spin probabilities: findings above the threshold, and the top-5 mean.
+    def _tagger(
+        self, doc: Doc, out: SignalOutput, covered: list[tuple[int, int]]
+    ) -> tuple[int, float, float]:
+        """Per-token spin probabilities: findings above the threshold, the top-5 mean and
+        the mean over all candidate words.
 
-        The top-5 mean is a document-level signal that does not depend on the threshold.
+        The two means are document-level signals that do not depend on the threshold: the
+        top-5 mean follows the few worst words, the mean how unlike clean writing the page
+        is throughout (a spinner swaps words all over a page).
         """
         res = self.spin_resources
         if res.tagger is None or res.stats.empty:
-            return 0, 0.0
+            return 0, 0.0, 0.0
         positions = candidate_positions(doc)
         if not positions:
-            return 0, 0.0
+            return 0, 0.0, 0.0
         probs = res.tagger.predict_proba(token_features(doc, positions, res.stats, res.anchors))[:, 1]
         top = sorted(probs, reverse=True)[: self.tagger_top_k]
         flagged = 0
@@ -399,7 +406,7 @@ class SpinSignals(SignalFamily):
                 self.finding(doc, "unlikely_word", tok.start, tok.end, weight=round(float(p), 3),
                              suggestion=self._slot_suggestion(doc, k))
             )
-        return flagged, float(sum(top) / self.tagger_top_k)
+        return flagged, float(sum(top) / self.tagger_top_k), float(probs.mean())
 
     def _slot_suggestion(self, doc: Doc, k: int) -> str | None:
         """The word clean health text most often puts between this token's neighbours."""

@@ -4,6 +4,7 @@ detector lacks, and the features computed for it."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from qualityscore.model.corpora import Sample
 from qualityscore.model.train import (
@@ -223,3 +224,84 @@ def test_the_page_cache_key_changes_with_the_extraction_code(tmp_path, monkeypat
     again = features.PageCache(tmp_path / "pages.jsonl")
     assert features._digest(sample) not in again.pages  # a miss: extracted anew
     assert again.get(sample) == first
+
+
+def test_medreadme_reader_joins_sentences_by_source_and_leaves_cochrane_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from qualityscore.model.corpora import medreadme
+
+    assert list(medreadme(tmp_path)) == []  # absent corpus: nothing, no error
+    (tmp_path / "medreadme").mkdir()
+    rows = [("wiki", "simple", f"Wiki sentence {i}.") for i in range(12)]
+    rows += [("cochrane_all", "complex", "A sentence from a Cochrane review."),
+             ("elife", "complex", "An eLife sentence."), ("elife", "complex", "")]
+    with (tmp_path / "medreadme" / "readability.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["", "Sentence", "Source", "Side", "Readability", "split"])
+        for i, (source, side, text) in enumerate(rows):
+            w.writerow([i, text, source, side, 3.0, "train"])
+    samples = list(medreadme(tmp_path, sentences=5))
+    texts = [s.content for s in samples]
+    assert "An eLife sentence." in texts
+    assert not any("Cochrane" in t for t in texts)
+    wiki = [s for s in samples if "wiki" in s.id]
+    assert [len(s.content.split(". ")) for s in wiki] == [5, 5, 2]
+    assert wiki[0].content.startswith("Wiki sentence 0. Wiki sentence 1.")
+    assert all(s.label == 0 and s.corpus == "medreadme" and not s.is_html for s in samples)
+    assert len({s.group for s in samples}) == len(samples)
+
+
+def test_clean_negatives_teach_the_tagger_that_another_register_is_not_spin() -> None:
+    """Fitted on NIH-like text alone, the tagger takes news words for spin; with clean
+    news among its negatives (every word a negative, nothing spun) it gives them lower
+    probabilities, while spun health text still scores high."""
+    import random
+
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.spinner import Spinner
+    from qualityscore.model.tagger import tagger_rows
+    from qualityscore.model.train import train_spin_tagger
+    from qualityscore.signals.spin_model import candidate_positions, token_features
+    from qualityscore.text import Doc
+
+    health = [TEXT.replace("adults", f"adults {i}") for i in range(40)]
+    news = [NEWS.replace("Tuesday", day) + f" The mayor said rents rose {i} times." for i, day in
+            enumerate(("Monday", "Tuesday", "Friday", "Sunday", "Thursday") * 4)]
+    res = learn_spin_resources(health)
+    rows = tagger_rows(news, load_lexicon(), res.stats, res.anchors, spin=False)
+    assert len(rows.y) and not rows.y.any(), "clean negatives only: nothing is spun"
+
+    def mean_p(r: SpinResources, texts: list[str]) -> float:
+        ps = []
+        for text in texts:
+            doc = Doc(text)
+            ps.extend(r.tagger.predict_proba(token_features(doc, candidate_positions(doc), r.stats, r.anchors))[:, 1])
+        return float(np.mean(ps))
+
+    alone = train_spin_tagger(res, health, seed=0)
+    taught = train_spin_tagger(res, health, seed=0, clean_negatives=news)
+    unseen_news = [NEWS.replace("Tuesday", "Saturday") + " The mayor said rents rose again."]
+    assert mean_p(taught, unseen_news) < mean_p(alone, unseen_news) - 0.05
+    spun = [Spinner().spin(t, random.Random(i), medical_rate=1.0, everyday_rate=0.0).text
+            for i, t in enumerate(health[:5])]
+    assert mean_p(taught, spun) > mean_p(taught, unseen_news)
+
+
+def test_tagger_mean_is_the_mean_probability_over_the_candidate_words() -> None:
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.train import train_spin_tagger
+    from qualityscore.signals.spin import SpinSignals
+    from qualityscore.signals.spin_model import candidate_positions, token_features
+    from qualityscore.text import Doc
+
+    health = [TEXT.replace("adults", f"adults {i}") for i in range(30)]
+    res = train_spin_tagger(learn_spin_resources(health), health, seed=0)
+    sig = SpinSignals(spin_resources=res)
+    page = "People with melancholy may lose interest in daily pursuits. Check your blood strain."
+    doc = Doc(page)
+    p = res.tagger.predict_proba(token_features(doc, candidate_positions(doc), res.stats, res.anchors))[:, 1]
+    f = sig.analyze(doc, Page(text=page)).features
+    assert f["tagger_mean"] == pytest.approx(float(p.mean()))
+    assert f["tagger_top5_mean"] == pytest.approx(float(np.sort(p)[::-1][:5].sum() / 5))
+    assert SpinSignals(spin_resources=SpinResources()).analyze(doc, Page(text=page)).features["tagger_mean"] == 0.0
