@@ -129,7 +129,10 @@ class SpinResources:
     one-word medical swaps common in general English (not, by themselves, spin).
     ``stats``: unigram and adjacent-pair counts (see ``spin_model.HealthStats``).
     ``tagger``: per-token classifier over ``spin_model.TOKEN_FEATURES``, and the
-    probability at which a token becomes a finding.
+    probability at which a token becomes a finding (``tagger_threshold``) on a page whose
+    mean token probability reaches ``tagger_page_gate``. A spinner swaps words all over
+    a page; one odd word in a page that otherwise reads like clean writing is not
+    reported (the probabilities still reach the classifier through the page's means).
     """
 
     collocates: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -138,6 +141,7 @@ class SpinResources:
     stats: HealthStats = field(default_factory=HealthStats)
     tagger: Any = None
     tagger_threshold: float = 1.01
+    tagger_page_gate: float = 0.0
 
     def to_plain(self) -> dict[str, object]:
         """The JSON-able part (the stats and the tagger are stored beside it)."""
@@ -146,6 +150,7 @@ class SpinResources:
             "anchors": sorted(self.anchors),
             "attested_variants": sorted(self.attested_variants),
             "tagger_threshold": float(self.tagger_threshold),
+            "tagger_page_gate": float(self.tagger_page_gate),
         }
 
     @classmethod
@@ -161,6 +166,7 @@ class SpinResources:
             stats=HealthStats.from_plain(stats),
             tagger=tagger,
             tagger_threshold=float(data.get("tagger_threshold", 1.01)),  # type: ignore[arg-type]
+            tagger_page_gate=float(data.get("tagger_page_gate", 0.0)),  # type: ignore[arg-type]
         )
 
 
@@ -394,8 +400,9 @@ class SpinSignals(SignalFamily):
             return 0, 0.0, 0.0
         probs = res.tagger.predict_proba(token_features(doc, positions, res.stats, res.anchors))[:, 1]
         top = sorted(probs, reverse=True)[: self.tagger_top_k]
+        mean = float(probs.mean())
         flagged = 0
-        for k, p in zip(positions, probs, strict=False):
+        for k, p in zip(positions, probs if mean >= res.tagger_page_gate else (), strict=False):
             if p < res.tagger_threshold:
                 continue
             tok = doc.tokens[k]
@@ -406,7 +413,7 @@ class SpinSignals(SignalFamily):
                 self.finding(doc, "unlikely_word", tok.start, tok.end, weight=round(float(p), 3),
                              suggestion=self._slot_suggestion(doc, k))
             )
-        return flagged, float(sum(top) / self.tagger_top_k), float(probs.mean())
+        return flagged, float(sum(top) / self.tagger_top_k), mean
 
     def _slot_suggestion(self, doc: Doc, k: int) -> str | None:
         """The word clean health text most often puts between this token's neighbours."""

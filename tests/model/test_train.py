@@ -125,33 +125,61 @@ def test_onestop_reader_keeps_an_articles_levels_in_one_group(tmp_path) -> None:
 
 def test_the_tagger_threshold_holds_its_budget_on_news_too() -> None:
     """The flag budget must hold on clean text of another register as well as on the NIH
-    text the tagger learned from: the threshold is the higher of the two cuts."""
+    text the tagger learned from, counting flags as scoring does (only on pages that
+    reach the page gate), and at most 5% of those clean pages reach the gate."""
     from qualityscore.model.resources import learn_spin_resources
-    from qualityscore.model.tagger import clean_threshold
-    from qualityscore.model.train import train_spin_tagger
-    from qualityscore.signals.spin_model import candidate_positions, token_features
-    from qualityscore.text import Doc
+    from qualityscore.model.tagger import PAGE_GATE_SHARE, clean_threshold, page_probabilities
+    from qualityscore.model.train import TAGGER_FIT_SHARE, train_spin_tagger
 
     health = [TEXT.replace("adults", f"adults {i}") for i in range(40)]
-    news = [NEWS.replace("Tuesday", day) + " The mayor said rents rose again." for day in
-            ("Monday", "Tuesday", "Friday", "Sunday")] * 5
+    news = [NEWS.replace("Tuesday", day) + f" The mayor said rents rose {i} times." for i, day in
+            enumerate(("Monday", "Tuesday", "Friday", "Sunday") * 10)]
     res = learn_spin_resources(health)
     nih_only = train_spin_tagger(res, health, seed=0)
     both = train_spin_tagger(res, health, seed=0, other_clean=news)
-    # Here the tagger, knowing only NIH-like text, finds the news unusual: its cut decides.
-    assert both.tagger_threshold > nih_only.tagger_threshold
+    held = health[int(len(health) * TAGGER_FIT_SHARE):]
+    g = both.tagger_page_gate
+    # Here the tagger, knowing only NIH-like text, finds the news unusual: the gate rises
+    # above the news pages' means (no finding on them), where NIH text alone set it low.
+    assert both.tagger_page_gate > nih_only.tagger_page_gate
     assert both.tagger_threshold == max(
-        nih_only.tagger_threshold, clean_threshold(both.tagger, news, res.stats, res.anchors))
-    # Within the budget on the news (0.4 flags per 2,000 words).
-    words = flags = 0
-    for text in news:
-        doc = Doc(text)
-        pos = candidate_positions(doc)
-        words += doc.word_count
-        if pos:
-            p = both.tagger.predict_proba(token_features(doc, pos, res.stats, res.anchors))[:, 1]
-            flags += int((p >= both.tagger_threshold).sum())
-    assert flags <= 0.4 * words / 2000 + 1e-9
+        clean_threshold(both.tagger, held, res.stats, res.anchors, gate=g),
+        clean_threshold(both.tagger, news, res.stats, res.anchors, gate=g))
+    pages = page_probabilities(both.tagger, held + news, res.stats, res.anchors)
+    gated = [p for p, _ in pages if p.mean() >= g]
+    assert len(gated) <= PAGE_GATE_SHARE * len(pages)
+    for texts in (held, news):  # within 0.4 flags per 2,000 words on each
+        pages = page_probabilities(both.tagger, texts, res.stats, res.anchors)
+        flags = sum(int((p >= both.tagger_threshold).sum()) for p, _ in pages if p.mean() >= g)
+        assert flags <= 0.4 * sum(w for _, w in pages) / 2000 + 1e-9
+
+
+def test_the_page_gate_keeps_findings_off_pages_that_read_clean_overall() -> None:
+    """A word above the threshold is reported only when its page's mean probability
+    reaches the gate; the page's means reach the classifier either way."""
+    import dataclasses
+
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.train import train_spin_tagger
+    from qualityscore.signals.spin import SpinSignals
+    from qualityscore.text import Doc
+
+    health = [TEXT.replace("adults", f"adults {i}") for i in range(30)]
+    res = train_spin_tagger(learn_spin_resources(health), health, seed=0)
+    page = "People with melancholy may lose interest in daily pursuits. Check your blood strain."
+    doc = Doc(page)
+
+    def unlikely(gate: float) -> tuple[int, dict[str, float]]:
+        r = dataclasses.replace(res, tagger_threshold=0.5, tagger_page_gate=gate)
+        out = SpinSignals(spin_resources=r).analyze(doc, Page(text=page))
+        return sum(f.rule == "spin.unlikely_word" for f in out.findings), out.features
+
+    n_open, f_open = unlikely(0.0)
+    assert n_open > 0, "the swapped words score above 0.5"
+    n_shut, f_shut = unlikely(f_open["tagger_mean"] + 1e-6)
+    assert n_shut == 0 and f_shut["unlikely_words_per_100w"] == 0.0
+    assert f_shut["tagger_mean"] == f_open["tagger_mean"] and f_shut["tagger_top5_mean"] == f_open["tagger_top5_mean"]
+    assert unlikely(f_open["tagger_mean"])[0] == n_open
 
 
 def test_common_english_swap_words_are_not_evidence_on_their_own() -> None:
