@@ -11,7 +11,12 @@ Cochrane text is then spun with only the left-out terms, and we measure:
 * document false-positive rate on the untouched originals (any spin finding);
 * flagged spans per 2,000 words on the untouched originals;
 * per document: the share of spun documents with any spin finding, and the ROC-AUC of the
-  tagger's top-5 mean (a threshold-free model feature) between spun and untouched texts.
+  tagger's top-5 mean (a threshold-free model feature) between spun and untouched texts;
+* what limits recall (``tagger_evidence``): the share of inserted substitutions whose
+  most probable word reaches a tagger probability of 0.1, 0.3, 0.5 and 0.7, and a
+  *ceiling*: the best span recall the tagger alone reaches within the targets when its
+  page gate and threshold are tuned on these very evaluation pages (an upper bound on
+  what any choice of operating point can give, not a result).
 
 Run from the project root (needs ../shared/data):
 
@@ -36,6 +41,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from qualityscore.model import corpora
 from qualityscore.model.corpora import default_data_dir, stable_fraction
 from qualityscore.model.resources import learn_spin_resources
@@ -52,7 +59,7 @@ from qualityscore.model.train import (
 from qualityscore.ngrams import load_bigrams, use_bigrams
 from qualityscore.page import Page
 from qualityscore.signals.spin import Lexicon, SpinSignals, load_lexicon
-from qualityscore.signals.spin_model import HealthStats
+from qualityscore.signals.spin_model import HealthStats, candidate_positions, token_features
 from qualityscore.text import Doc
 from qualityscore.wordvectors import WordVectors, load_word_vectors, use_word_vectors
 
@@ -68,6 +75,52 @@ def _auc(pos: list[float], neg: list[float]) -> float | None:
     from sklearn.metrics import roc_auc_score
 
     return float(roc_auc_score([1] * len(pos) + [0] * len(neg), pos + neg))
+
+
+def _token_probabilities(res, doc: Doc) -> tuple[np.ndarray, list[int]]:  # type: ignore[no-untyped-def]
+    """The tagger's probability for each candidate word of ``doc``, and their positions."""
+    pos = candidate_positions(doc)
+    if not pos or res.tagger is None:
+        return np.zeros(0), pos
+    return res.tagger.predict_proba(token_features(doc, pos, res.stats, res.anchors))[:, 1], pos
+
+
+def tagger_ceiling(
+    clean: list[tuple[np.ndarray, int]], spans: list[tuple[float, float]], *,
+    max_doc_fpr: float = 0.05, max_flags_per_2000: float = 1.0,
+) -> dict[str, float]:
+    """Best tagger-only span recall over (page gate, threshold) pairs, tuned on the pages given.
+
+    ``clean``: (token probabilities, words) of untouched pages; ``spans``: per inserted
+    substitution, (its page's mean token probability, its best word's probability). A pair
+    qualifies when the clean pages it flags stay within both targets; the gate compares the
+    page mean, as scoring does.
+    """
+    thresholds = np.round(np.arange(0.02, 1.0, 0.01), 2)
+    means = np.asarray([float(p.mean()) if len(p) else 0.0 for p, _ in clean])
+    words = max(sum(w for _, w in clean), 1)
+    # counts[i, j]: words of clean page i at or above thresholds[j].
+    counts = np.asarray([len(p) - np.searchsorted(np.sort(p), thresholds, side="left") for p, _ in clean])
+    gates = np.unique(np.concatenate([[0.0], means + 1e-12]))
+    span_mean = np.asarray([m for m, _ in spans])
+    span_best = np.asarray([b for _, b in spans])
+    best = {"span_recall": 0.0, "page_gate": float("nan"), "threshold": float("nan"),
+            "doc_fpr": 0.0, "flags_per_2000_words": 0.0}
+    for g in gates:
+        on = means >= g
+        flagged = counts[on]
+        fpr = (flagged > 0).sum(axis=0) / max(len(clean), 1)
+        flags = 2000 * flagged.sum(axis=0) / words
+        ok = (fpr <= max_doc_fpr) & (flags < max_flags_per_2000)
+        if not ok.any():
+            continue
+        t = thresholds[np.argmax(ok)]  # the lowest qualifying threshold recalls the most
+        j = int(np.argmax(ok))
+        recall = float(((span_mean >= g) & (span_best >= t)).mean()) if len(spans) else 0.0
+        if recall > best["span_recall"]:
+            best = {"span_recall": recall, "page_gate": float(g), "threshold": float(t),
+                    "doc_fpr": float(fpr[j]), "flags_per_2000_words": float(flags[j])}
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
               "recalled_by_rule": {}, "spun_docs": 0, "spun_docs_found": 0}
     top5_clean: list[float] = []
     top5_spun: list[float] = []
+    # For tagger_evidence: untouched pages' token probabilities, and per substitution its
+    # page's mean probability and its best word's (-1 when no word of it is a candidate).
+    clean_probs: list[tuple[np.ndarray, int]] = []
+    span_probs: list[tuple[float, float]] = []
     per_fold = []
     for k, held in enumerate(folds):
         lex_k = lexicon.without(held)
@@ -138,12 +195,21 @@ def main(argv: list[str] | None = None) -> int:
             fold["fp_spans"] += len(clean.findings)
             fold["fp_docs"] += bool(clean.findings)
             top5_clean.append(clean.features["tagger_top5_mean"])
+            clean_doc = Doc(text)
+            clean_probs.append((_token_probabilities(res_k, clean_doc)[0], clean_doc.word_count))
             spun = spinner.spin(text, rng, medical_rate=1.0, everyday_rate=0.0)
             if not spun.substitutions:
                 continue
             spun_out = detector.analyze(Doc(spun.text), Page(text=spun.text))
             found = spun_out.findings
             top5_spun.append(spun_out.features["tagger_top5_mean"])
+            spun_doc = Doc(spun.text)
+            probs, cand = _token_probabilities(res_k, spun_doc)
+            starts = [spun_doc.tokens[q].start for q in cand]
+            page_mean = float(probs.mean()) if len(probs) else 0.0
+            for lo, hi, _ in spun.substitutions:
+                inside = [p for p, st in zip(probs.tolist(), starts, strict=True) if lo <= st < hi]
+                span_probs.append((page_mean, max(inside) if inside else -1.0))
             totals["spun_docs"] += 1
             totals["spun_docs_found"] += bool(found)
             for s, e, canonical in spun.substitutions:
@@ -185,6 +251,13 @@ def main(argv: list[str] | None = None) -> int:
         "recalled_by_rule": totals["recalled_by_rule"],
         "spun_doc_recall": totals["spun_docs_found"] / max(totals["spun_docs"], 1),
         "top5_mean_auc": _auc(top5_spun, top5_clean),
+        "tagger_evidence": {
+            "spans_best_word_at_least": {
+                str(q): float(np.mean([b >= q for _, b in span_probs])) if span_probs else None
+                for q in (0.1, 0.3, 0.5, 0.7)
+            },
+            "ceiling_tuned_on_evaluation": tagger_ceiling(clean_probs, span_probs),
+        },
         "word_vectors": vectors.digest if vectors is not None else None,
         "word_vectors_source": args.vectors,
         "bigrams": bigrams.digest if bigrams is not None else None,

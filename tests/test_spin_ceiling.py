@@ -1,0 +1,53 @@
+"""The operating-point ceiling of evaluation/spin_heldout.py against a brute-force search."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def ceiling():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("spin_heldout", ROOT / "evaluation" / "spin_heldout.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["spin_heldout"] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.tagger_ceiling
+
+
+def _brute(clean, spans, fpr_max=0.05, flags_max=1.0):  # type: ignore[no-untyped-def]
+    words = sum(w for _, w in clean)
+    best = 0.0
+    means = [float(p.mean()) for p, _ in clean]
+    for g in [0.0] + [m + 1e-12 for m in means]:
+        for t in np.round(np.arange(0.02, 1.0, 0.01), 2):
+            on = [p for (p, _), m in zip(clean, means, strict=True) if m >= g]
+            fp = sum(bool((p >= t).any()) for p in on) / len(clean)
+            flags = 2000 * sum(int((p >= t).sum()) for p in on) / words
+            if fp <= fpr_max and flags < flags_max:
+                best = max(best, float(np.mean([m >= g and b >= t for m, b in spans])))
+    return best
+
+
+def test_separable_pages_reach_full_recall(ceiling) -> None:  # type: ignore[no-untyped-def]
+    clean = [(np.full(50, 0.05), 200) for _ in range(40)]
+    spans = [(0.3, 0.9)] * 10
+    out = ceiling(clean, spans)
+    assert out["span_recall"] == 1.0
+    assert out["doc_fpr"] == 0.0 and out["threshold"] <= 0.9
+
+
+def test_matches_brute_force_and_keeps_the_targets(ceiling) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(3)
+    clean = [(rng.beta(0.4, 6, size=int(rng.integers(20, 60))), 250) for _ in range(60)]
+    spans = [(float(rng.uniform(0.02, 0.2)), float(rng.beta(1.2, 1.5))) for _ in range(80)]
+    out = ceiling(clean, spans)
+    assert out["span_recall"] == pytest.approx(_brute(clean, spans))
+    assert 0 < out["span_recall"] < 1
+    assert out["doc_fpr"] <= 0.05 and out["flags_per_2000_words"] < 1.0
