@@ -29,12 +29,20 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import tomllib
 
 from ..page import Page
 from ..text import STOPWORDS, Doc
+from ..wordvectors import load_word_vectors
 from .base import SignalFamily, SignalOutput
 from .spin_model import HealthStats, candidate_positions, general_zipf, token_features
+
+# How much a candidate's vector cosine with the word found counts, against its fit to
+# the slot (log pair counts), when a tagger finding suggests the original word.
+# Chosen on evaluation/spin_heldout.py among 0, 2, 5, 10 and 25 (suggestion precision
+# 0.374, 0.393, 0.409, 0.404, 0.335).
+SUGGESTION_COSINE_WEIGHT = 5.0
 
 
 @dataclass(frozen=True)
@@ -416,21 +424,47 @@ class SpinSignals(SignalFamily):
         return flagged, float(sum(top) / self.tagger_top_k), mean
 
     def _slot_suggestion(self, doc: Doc, k: int) -> str | None:
-        """The word clean health text most often puts between this token's neighbours."""
+        """The word clean health text would put in this slot instead, if it has one.
+
+        Candidates are the words clean health text puts right after the left neighbour
+        (or, without one, right before the right neighbour). Each scores log(1 + left pair
+        count) + log(1 + right pair count), plus ``SUGGESTION_COSINE_WEIGHT`` times its
+        vector cosine with the word found (a spinner's swap is a synonym of *some* sense
+        of the original, so among words that fit the slot the original is usually the
+        closest in meaning). Stopwords, numbers and the word itself are never suggested.
+        """
         stats = self.spin_resources.stats
         toks = doc.tokens
-        left = stats.index.get(toks[k - 1].lower) if k > 0 else None
-        right = stats.index.get(toks[k + 1].lower) if k + 1 < len(toks) else None
-        if left is None and right is None:
-            return None
-        best, best_score = None, 0
+        text = doc.text
         n = stats._n
-        for key, c in stats.left_continuations(left) if left is not None else []:
-            x = key % n
-            score = c * (stats.pairs.get(x * n + right, 0) + 1 if right is not None else 1)
-            if score > best_score and stats.vocab[x] not in STOPWORDS:
-                best, best_score = stats.vocab[x], score
-        return best
+        left = right = None
+        if k > 0 and not _SENTENCE_BREAK_RE.search(text, toks[k - 1].end, toks[k].start):
+            left = stats.index.get(toks[k - 1].lower)
+        if k + 1 < len(toks) and not _SENTENCE_BREAK_RE.search(text, toks[k].end, toks[k + 1].start):
+            right = stats.index.get(toks[k + 1].lower)
+        if left is not None:
+            cands = [key % n for key, _ in stats.left_continuations(left)]
+        elif right is not None:
+            cands = stats.right_predecessors(right)
+        else:
+            return None
+        word = toks[k].lower
+        vocab = stats.vocab
+        cands = [x for x in cands if vocab[x] != word and vocab[x] not in STOPWORDS and not vocab[x].isdigit()]
+        if not cands:
+            return None
+        ids = np.asarray(cands, dtype=np.int64)
+        lid = np.full(len(ids), -1 if left is None else left, dtype=np.int64)
+        rid = np.full(len(ids), -1 if right is None else right, dtype=np.int64)
+        score = np.log1p(stats.pair_count_array(lid, ids)) + np.log1p(stats.pair_count_array(ids, rid))
+        vectors = load_word_vectors()
+        if vectors is not None and SUGGESTION_COSINE_WEIGHT:
+            vid = stats.vector_ids(vectors)[ids]
+            w = vectors.index.get(word)  # type: ignore[attr-defined]
+            if w is not None:
+                cos = vectors.unit[np.maximum(vid, 0)] @ vectors.unit[w]
+                score = score + SUGGESTION_COSINE_WEIGHT * np.where(vid >= 0, cos, 0.0)
+        return vocab[int(ids[int(np.argmax(score))])]
 
 
 def zipf_of_counts(count: int, total: int) -> float:

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..ngrams import load_bigrams, pmi_columns
 from ..text import STOPWORDS, TOKEN_RE, Doc
-from ..wordvectors import context_cosines, load_word_vectors
+from ..wordvectors import WordVectors, context_cosines, load_word_vectors
 
 TOKEN_FEATURES: tuple[str, ...] = (
     "general_zipf",
@@ -153,6 +153,35 @@ class HealthStats:
             right_max=np.asarray(data["right_max"], dtype=np.int64),
             total=int(data["total"]),  # type: ignore[arg-type]
         )
+
+    def pair_count_array(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Adjacent-pair counts of vocabulary ids ``a`` then ``b`` (0 where either is -1)."""
+        out = np.zeros(a.shape, dtype=np.int64)
+        ok = (a >= 0) & (b >= 0)
+        if not ok.any() or not len(self.pair_keys):
+            return out
+        keys = a[ok] * self._n + b[ok]
+        at = np.minimum(np.searchsorted(self.pair_keys, keys), len(self.pair_keys) - 1)
+        out[ok] = np.where(self.pair_keys[at] == keys, self.pair_counts[at], 0)
+        return out
+
+    def right_predecessors(self, right: int) -> list[int]:
+        """Every vocabulary id seen right before vocabulary word ``right``."""
+        by_right = getattr(self, "_by_right", None)
+        if by_right is None:
+            order = np.argsort(self.pair_keys % self._n, kind="stable")
+            by_right = ((self.pair_keys % self._n)[order], (self.pair_keys // self._n)[order])
+            self._by_right = by_right
+        lo, hi = np.searchsorted(by_right[0], [right, right + 1])
+        return by_right[1][lo:hi].tolist()
+
+    def vector_ids(self, vectors: WordVectors) -> np.ndarray:
+        """Row of each vocabulary word in ``vectors`` (-1 without one); cached per file."""
+        cached = getattr(self, "_vector_ids", None)
+        if cached is None or cached[0] != vectors.digest:
+            cached = (vectors.digest, vectors.ids(list(self.vocab)))
+            self._vector_ids = cached
+        return cached[1]
 
     def count(self, word: str) -> int:
         i = self.index.get(word)

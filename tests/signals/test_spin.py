@@ -186,3 +186,36 @@ def test_without_resources_off_register_is_zero(sig):
     run = sig.family(SPIN, "Symptoms of despair include poor sleep.")
     assert run.features["off_register_per_100w"] == 0.0
     assert run.features["off_register_mean"] == 0.0
+
+
+# -- the suggested original of a tagger finding ---------------------------------------
+def _slot_detector(texts: list[str]) -> SpinSignals:
+    from qualityscore.signals.spin import SpinResources
+    from qualityscore.signals.spin_model import HealthStats
+
+    return SpinSignals(spin_resources=SpinResources(stats=HealthStats.learn(texts, min_count=1, min_pair_count=1)))
+
+
+def _suggest(detector: SpinSignals, text: str, word: str) -> str | None:
+    from qualityscore.text import Doc
+
+    doc = Doc(text)
+    k = next(i for i, t in enumerate(doc.tokens) if t.lower == word)
+    return detector._slot_suggestion(doc, k)
+
+
+CLEAN_SLOTS = ["Rates of lung cancer fell."] * 4 + ["Rates of breast cancer fell."] * 3
+
+
+def test_suggestion_prefers_the_fitting_word_closest_in_meaning() -> None:
+    # "lung" fits the slot more often, but "bosom" is a swap for "breast".
+    assert _suggest(_slot_detector(CLEAN_SLOTS), "Rates of bosom cancer fell.", "bosom") == "breast"
+
+
+def test_suggestion_uses_the_right_neighbour_when_the_left_is_unknown() -> None:
+    assert _suggest(_slot_detector(CLEAN_SLOTS), "Zorblat bosom cancer fell.", "bosom") == "breast"
+
+
+def test_suggestion_never_reaches_across_a_sentence_end() -> None:
+    detector = _slot_detector(["Rates of lung cancer fell."] * 3)
+    assert _suggest(detector, "Rates of. Bosom. Cancer fell.", "bosom") is None
