@@ -13,3 +13,15 @@ def assert_offsets_round_trip(text: str, findings) -> None:  # type: ignore[no-u
         assert 0 <= f.start < f.end <= len(text), f
         assert text[f.start : f.end] == f.text, f
         assert f.rule.startswith(f.family + "."), f
+
+
+def token_rows(text: str):  # type: ignore[no-untyped-def]
+    """The spin tagger's feature row of each candidate word of ``text`` (no clean-health
+    statistics, the packaged vectors and bigrams), by lower-cased word."""
+    from qualityscore.signals.spin_model import HealthStats, candidate_positions, token_features
+    from qualityscore.text import Doc
+
+    doc = Doc(text)
+    pos = candidate_positions(doc)
+    X = token_features(doc, pos, HealthStats(), frozenset())
+    return {doc.tokens[k].lower: X[r] for r, k in enumerate(pos)}

@@ -301,20 +301,17 @@ def check_compatible(bundle: Bundle, path: Path, *, check_sklearn: bool = True) 
                 "qualityscore computes. Retrain with `qualityscore train`.",
                 type="model.incompatible",
             )
-        if meta.get("word_vectors") != vectors_digest():
-            raise ModelError(
-                f"{path} was trained with word vectors {meta.get('word_vectors')!r}; this "
-                f"installation has {vectors_digest()!r} (qualityscore/wordvectors/glove.npz). "
-                "Reinstall qualityscore or retrain with `qualityscore train`.",
-                type="model.incompatible",
-            )
-        if meta.get("bigrams") != bigrams_digest():
-            raise ModelError(
-                f"{path} was trained with bigram statistics {meta.get('bigrams')!r}; this "
-                f"installation has {bigrams_digest()!r} (qualityscore/ngrams/cmu_bigrams.npz). "
-                "Reinstall qualityscore or retrain with `qualityscore train`.",
-                type="model.incompatible",
-            )
+        for key, what, have, packaged in (
+            ("word_vectors", "word vectors", vectors_digest(), "qualityscore/wordvectors/glove.npz"),
+            ("bigrams", "bigram statistics", bigrams_digest(), "qualityscore/ngrams/cmu_bigrams.npz"),
+        ):
+            if meta.get(key) != have:
+                raise ModelError(
+                    f"{path} was trained with {what} {meta.get(key)!r}; this "
+                    f"installation has {have!r} ({packaged}). "
+                    "Reinstall qualityscore or retrain with `qualityscore train`.",
+                    type="model.incompatible",
+                )
     if not check_sklearn:  # the runtime file does not use scikit-learn to predict
         return
     import sklearn

@@ -86,6 +86,11 @@ def use_word_vectors(vectors: WordVectors | None) -> None:
     _override[:] = [vectors]
 
 
+def reset_word_vectors() -> None:
+    """Undo ``use_word_vectors``: the packaged vectors again."""
+    _override.clear()
+
+
 @lru_cache(maxsize=1)
 def _packaged_vectors() -> WordVectors | None:
     ref = resources.files(__name__).joinpath(VECTORS_FILE)
@@ -190,6 +195,7 @@ def build(source: Path, out: Path, *, min_zipf: float = 2.0, dims: int = 100) ->
 
 
 __all__ = [
-    "CONTEXT_WINDOW", "WordVectors", "build", "context_cosines", "load_word_vectors", "use_word_vectors",
+    "CONTEXT_WINDOW", "WordVectors", "build", "context_cosines", "load_word_vectors", "reset_word_vectors",
+    "use_word_vectors",
     "vectors_digest",
 ]

@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from qs_testkit import token_rows
 
 from qualityscore.ngrams import STEP, Bigrams, load_bigrams, pmi_columns, reset_bigrams, use_bigrams
 from qualityscore.signals.spin_model import (
     TOKEN_FEATURES,
-    HealthStats,
     candidate_positions,
     token_features,
 )
@@ -43,13 +43,6 @@ def test_packaged_table_knows_common_pairs_and_not_spun_ones(bg: Bigrams) -> Non
     assert math.isnan(bg.pair("blood", "zorblaxian"))
 
 
-def _features(text: str) -> dict[str, np.ndarray]:
-    doc = Doc(text)
-    pos = candidate_positions(doc)
-    X = token_features(doc, pos, HealthStats(), frozenset())
-    return {doc.tokens[k].lower: X[r] for r, k in enumerate(pos)}
-
-
 # My own sentences: a sense-blind swap against the original word in the same slot.
 SWAPS = [
     ("People with high {} pressure should eat less salt.", "blood", "gore"),
@@ -60,13 +53,13 @@ SWAPS = [
 
 @pytest.mark.parametrize(("template", "original", "swap"), SWAPS, ids=[s[2] for s in SWAPS])
 def test_swapped_word_fits_its_neighbours_worse(template: str, original: str, swap: str) -> None:
-    orig = _features(template.format(original))[original]
-    spun = _features(template.format(swap))[swap]
+    orig = token_rows(template.format(original))[original]
+    spun = token_rows(template.format(swap))[swap]
     assert spun[LEFT] + spun[RIGHT] < orig[LEFT] + orig[RIGHT] - 2.0
 
 
 def test_unknown_words_and_sentence_ends_are_missing_not_zero() -> None:
-    f = _features("Zorblaxian flumphs. Symptoms improve.")
+    f = token_rows("Zorblaxian flumphs. Symptoms improve.")
     assert math.isnan(f["zorblaxian"][LEFT]) and math.isnan(f["zorblaxian"][RIGHT])
     # "symptoms" starts a sentence: no left neighbour; its right one is known.
     assert math.isnan(f["symptoms"][LEFT]) and not math.isnan(f["symptoms"][RIGHT])

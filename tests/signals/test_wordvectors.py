@@ -7,15 +7,22 @@ import math
 
 import numpy as np
 import pytest
+from qs_testkit import token_rows
 
 from qualityscore.signals.spin_model import (
     TOKEN_FEATURES,
-    HealthStats,
     candidate_positions,
     token_features,
 )
 from qualityscore.text import Doc
-from qualityscore.wordvectors import WordVectors, build, context_cosines, load_word_vectors
+from qualityscore.wordvectors import (
+    WordVectors,
+    build,
+    context_cosines,
+    load_word_vectors,
+    reset_word_vectors,
+    use_word_vectors,
+)
 
 COS = TOKEN_FEATURES.index("context_cosine")
 MAX_COS = TOKEN_FEATURES.index("context_max_cosine")
@@ -44,13 +51,6 @@ def test_packaged_vectors_are_unit_length_and_know_medical_words(wv: WordVectors
     assert _sim(wv, "cough", "fever") > _sim(wv, "hem", "fever") + 0.3
 
 
-def _features(text: str) -> dict[str, np.ndarray]:
-    doc = Doc(text)
-    pos = candidate_positions(doc)
-    X = token_features(doc, pos, HealthStats(), frozenset())
-    return {doc.tokens[k].lower: X[r] for r, k in enumerate(pos)}
-
-
 # My own sentences: a sense-blind swap against the original word in the same slot.
 # Not every swap is caught this way: "cascade" for "cataract" beside "clouds", "eye" and
 # "vision" scores as related as the original does (GloVe is trained on news and
@@ -64,14 +64,14 @@ SWAPS = [
 
 @pytest.mark.parametrize(("template", "original", "swap"), SWAPS, ids=[s[2] for s in SWAPS])
 def test_swapped_word_is_less_related_to_its_context(template: str, original: str, swap: str) -> None:
-    orig = _features(template.format(original))[original]
-    spun = _features(template.format(swap))[swap]
+    orig = token_rows(template.format(original))[original]
+    spun = token_rows(template.format(swap))[swap]
     assert spun[COS] < orig[COS] - 0.2
     assert spun[MAX_COS] < orig[MAX_COS]
 
 
 def test_words_without_vectors_or_context_are_missing_not_zero() -> None:
-    f = _features("Zorblaxian flumphs. Symptoms.")
+    f = token_rows("Zorblaxian flumphs. Symptoms.")
     assert math.isnan(f["zorblaxian"][COS]) and math.isnan(f["zorblaxian"][MAX_COS])
     # "symptoms" has a vector, but its only neighbours have none.
     assert math.isnan(f["symptoms"][COS])
@@ -90,7 +90,6 @@ def test_without_vectors_the_columns_are_constant_and_a_tagger_still_trains() ->
     """All-NaN columns would break the trees' binning: no vectors means a constant 0."""
     from qualityscore.model.resources import learn_spin_resources
     from qualityscore.model.train import train_spin_tagger
-    from qualityscore.wordvectors import use_word_vectors
 
     out = context_cosines(["fever", "cough"], np.array([0, 1]), None)
     assert out.shape == (2, 2) and (out == 0).all()
@@ -105,9 +104,7 @@ def test_without_vectors_the_columns_are_constant_and_a_tagger_still_trains() ->
         doc = Doc(texts[0])
         X = token_features(doc, candidate_positions(doc), res.stats, res.anchors)
     finally:
-        from qualityscore.wordvectors import _override
-
-        _override.clear()
+        reset_word_vectors()
     assert res.tagger is not None
     assert (X[:, COS] == 0).all() and (X[:, MAX_COS] == 0).all()
     assert load_word_vectors() is not None  # the override is gone
