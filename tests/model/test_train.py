@@ -10,6 +10,7 @@ from qualityscore.model.corpora import Sample
 from qualityscore.model.train import (
     BLIND_FOLDS,
     NOT_FOR_WORDS,
+    UNKNOWN_COPIES,
     TrainingSet,
     matrices,
     text_rows,
@@ -50,6 +51,19 @@ def test_each_spun_page_uses_only_the_terms_withheld_from_its_detector() -> None
         # Every substitution the spinner made comes from the withheld fold.
         assert used & everything, page.text[:80]
         assert any(c in withheld for c in used)
+
+
+def test_each_source_is_spun_once_per_copy_with_a_different_fold() -> None:
+    lexicon = load_lexicon()
+    assert UNKNOWN_COPIES >= 2
+    spam = unknown_vocabulary_spam(_sources(8), lexicon, seed=0, copies=2)
+    by_source: dict[str, list[frozenset[str]]] = {}
+    for _, group, withheld in spam:
+        by_source.setdefault(group, []).append(withheld)
+    assert by_source and all(len(parts) <= 2 for parts in by_source.values())
+    assert sum(len(parts) == 2 and parts[0] != parts[1] for parts in by_source.values()) >= 4
+    single = unknown_vocabulary_spam(_sources(8), lexicon, seed=0, copies=1)
+    assert len(single) < len(spam)
 
 
 def test_withheld_rows_get_signals_from_a_detector_without_those_terms() -> None:
