@@ -72,12 +72,24 @@ def _tagger_mean(text: str, resources) -> float:  # type: ignore[no-untyped-def]
     return float(resources.tagger.predict_proba(feats)[:, 1].mean())
 
 
+def _auc(pos, neg) -> float:  # type: ignore[no-untyped-def]
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score([1] * len(pos) + [0] * len(neg), list(pos) + list(neg)))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=400, help="held-out documents per corpus")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/lexicon_holdout.json"))
+    ap.add_argument("--unknown-copies", type=int, default=None,
+                    help="unknown-vocabulary spam pages per spin source (default: as training)")
     args = ap.parse_args(argv)
+    if args.unknown_copies is not None:
+        import qualityscore.model.train as train
+
+        train.UNKNOWN_COPIES = args.unknown_copies
 
     data_dir = corpora.default_data_dir()
     if not (data_dir / "medquad").is_dir():
@@ -121,11 +133,16 @@ def main(argv: list[str] | None = None) -> int:
             p_spun = model.predict_proba(Xt["spun_unseen_terms"])[:, 1]
             p_only = model.predict_proba(Xt["spun_only_unseen_terms"])[:, 1]
             p_clean = model.predict_proba(Xt["originals"])[:, 1]
+            # Threshold-free: does the design rank spun pages above their originals, and how
+            # many spun-only pages does it catch where 1% of the originals are not ok?
+            cut = float(np.quantile(p_clean, 0.99))
             row[design] = {
                 "spun_flagged": float(np.mean(p_spun >= 0.5)),
                 "spun_not_ok": float(np.mean(100 * (1 - p_spun) < review_below)),
                 "spun_only_not_ok": float(np.mean(100 * (1 - p_only) < review_below)),
                 "originals_ok": float(np.mean(100 * (1 - p_clean) >= review_below)),
+                "auc_spun_only_vs_originals": _auc(p_only, p_clean),
+                "spun_only_caught_at_1pct_originals": float(np.mean(p_only > cut)),
             }
         # Why the classifier cannot lean on the tagger: its document-level mean moves on
         # spun text, and as much on real pages not written like NIH text.
@@ -156,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     for design in DESIGNS:
         summary[design] = {
             k: float(np.mean([r[design][k] for r in per_half]))  # type: ignore[index]
-            for k in ("spun_flagged", "spun_not_ok", "spun_only_not_ok", "originals_ok")
+            for k in ("spun_flagged", "spun_not_ok", "spun_only_not_ok", "originals_ok",
+                      "auc_spun_only_vs_originals", "spun_only_caught_at_1pct_originals")
         }
     summary["seconds"] = round(time.time() - t0, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)

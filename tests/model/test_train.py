@@ -10,7 +10,6 @@ from qualityscore.model.corpora import Sample
 from qualityscore.model.train import (
     BLIND_FOLDS,
     NOT_FOR_WORDS,
-    UNKNOWN_COPIES,
     TrainingSet,
     matrices,
     text_rows,
@@ -55,7 +54,6 @@ def test_each_spun_page_uses_only_the_terms_withheld_from_its_detector() -> None
 
 def test_each_source_is_spun_once_per_copy_with_a_different_fold() -> None:
     lexicon = load_lexicon()
-    assert UNKNOWN_COPIES >= 2
     spam = unknown_vocabulary_spam(_sources(8), lexicon, seed=0, copies=2)
     by_source: dict[str, list[frozenset[str]]] = {}
     for _, group, withheld in spam:
