@@ -62,7 +62,7 @@ NOT_FOR_WORDS = frozenset({"synthetic_spun", "synthetic_spun_unknown", "syntheti
 BLIND_FOLDS = 4
 # Each spin source gives this many unknown-vocabulary pages, each spun with another fold.
 # Two instead of one was measured (evaluation/lexicon_holdout.py --unknown-copies 2): at
-# the shipped review cut it catches more pages spun with unseen vocabulary and nothing
+# one fixed review cut (60.3) it catches more pages spun with unseen vocabulary and nothing
 # else (17.8% -> 26.7%) but leaves fewer originals ok (99.4% -> 98.9%); where 1% of the
 # originals are not ok it catches fewer (25.9% -> 23.8%), and the retrained model
 # rejected 28 instead of 22 of 615 well-rated HealthStory stories. A more aggressive
