@@ -436,24 +436,21 @@ class SpinSignals(SignalFamily):
         stats = self.spin_resources.stats
         toks = doc.tokens
         text = doc.text
-        n = stats._n
         left = right = None
         if k > 0 and not _SENTENCE_BREAK_RE.search(text, toks[k - 1].end, toks[k].start):
             left = stats.index.get(toks[k - 1].lower)
         if k + 1 < len(toks) and not _SENTENCE_BREAK_RE.search(text, toks[k].end, toks[k + 1].start):
             right = stats.index.get(toks[k + 1].lower)
         if left is not None:
-            cands = [key % n for key, _ in stats.left_continuations(left)]
+            ids = stats.followers(left)
         elif right is not None:
-            cands = stats.right_predecessors(right)
+            ids = stats.predecessors(right)
         else:
             return None
         word = toks[k].lower
-        vocab = stats.vocab
-        cands = [x for x in cands if vocab[x] != word and vocab[x] not in STOPWORDS and not vocab[x].isdigit()]
-        if not cands:
+        ids = ids[stats.suggestible()[ids] & (ids != stats.index.get(word, -1))]
+        if not len(ids):
             return None
-        ids = np.asarray(cands, dtype=np.int64)
         lid = np.full(len(ids), -1 if left is None else left, dtype=np.int64)
         rid = np.full(len(ids), -1 if right is None else right, dtype=np.int64)
         score = np.log1p(stats.pair_count_array(lid, ids)) + np.log1p(stats.pair_count_array(ids, rid))
@@ -464,7 +461,7 @@ class SpinSignals(SignalFamily):
             if w is not None:
                 cos = vectors.unit[np.maximum(vid, 0)] @ vectors.unit[w]
                 score = score + SUGGESTION_COSINE_WEIGHT * np.where(vid >= 0, cos, 0.0)
-        return vocab[int(ids[int(np.argmax(score))])]
+        return stats.vocab[int(ids[int(np.argmax(score))])]
 
 
 def zipf_of_counts(count: int, total: int) -> float:

@@ -165,15 +165,25 @@ class HealthStats:
         out[ok] = np.where(self.pair_keys[at] == keys, self.pair_counts[at], 0)
         return out
 
-    def right_predecessors(self, right: int) -> list[int]:
-        """Every vocabulary id seen right before vocabulary word ``right``."""
+    def predecessors(self, right: int) -> np.ndarray:
+        """Vocabulary ids of every word seen right before vocabulary word ``right``."""
         by_right = getattr(self, "_by_right", None)
         if by_right is None:
             order = np.argsort(self.pair_keys % self._n, kind="stable")
             by_right = ((self.pair_keys % self._n)[order], (self.pair_keys // self._n)[order])
             self._by_right = by_right
         lo, hi = np.searchsorted(by_right[0], [right, right + 1])
-        return by_right[1][lo:hi].tolist()
+        return by_right[1][lo:hi]
+
+    def suggestible(self) -> np.ndarray:
+        """Per vocabulary word: may it be suggested as an original (not a stopword, not a
+        number)? Built once, on first use."""
+        mask = getattr(self, "_suggestible", None)
+        if mask is None:
+            mask = np.fromiter((w not in STOPWORDS and not w.isdigit() for w in self.vocab),
+                               dtype=bool, count=len(self.vocab))
+            self._suggestible = mask
+        return mask
 
     def vector_ids(self, vectors: WordVectors) -> np.ndarray:
         """Row of each vocabulary word in ``vectors`` (-1 without one); cached per file."""
@@ -190,11 +200,10 @@ class HealthStats:
     def zipf(self, word: str) -> float:
         return self.zipfs.get(word, 0.0)
 
-    def left_continuations(self, left: int) -> list[tuple[int, int]]:
-        """(pair key, count) of every word seen right after vocabulary word ``left``."""
-        lo = int(np.searchsorted(self.pair_keys, left * self._n))
-        hi = int(np.searchsorted(self.pair_keys, (left + 1) * self._n))
-        return list(zip(self.pair_keys[lo:hi].tolist(), self.pair_counts[lo:hi].tolist(), strict=False))
+    def followers(self, left: int) -> np.ndarray:
+        """Vocabulary ids of every word seen right after vocabulary word ``left``."""
+        lo, hi = np.searchsorted(self.pair_keys, [left * self._n, (left + 1) * self._n])
+        return self.pair_keys[lo:hi] % self._n
 
     def pair(self, a: str, b: str) -> int:
         i, j = self.index.get(a), self.index.get(b)
