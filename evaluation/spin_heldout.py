@@ -189,21 +189,21 @@ def main(argv: list[str] | None = None) -> int:
         fold = dict.fromkeys(("spans", "recalled", "docs", "fp_docs", "fp_spans", "words"), 0)
         docs = heldout[k * args.docs : (k + 1) * args.docs] or heldout[: args.docs]
         for text in docs:
-            clean = detector.analyze(Doc(text), Page(text=text))
+            clean_doc = Doc(text)
+            clean = detector.analyze(clean_doc, Page(text=text))
             fold["docs"] += 1
-            fold["words"] += Doc(text).word_count
+            fold["words"] += clean_doc.word_count
             fold["fp_spans"] += len(clean.findings)
             fold["fp_docs"] += bool(clean.findings)
             top5_clean.append(clean.features["tagger_top5_mean"])
-            clean_doc = Doc(text)
             clean_probs.append((_token_probabilities(res_k, clean_doc)[0], clean_doc.word_count))
             spun = spinner.spin(text, rng, medical_rate=1.0, everyday_rate=0.0)
             if not spun.substitutions:
                 continue
-            spun_out = detector.analyze(Doc(spun.text), Page(text=spun.text))
+            spun_doc = Doc(spun.text)
+            spun_out = detector.analyze(spun_doc, Page(text=spun.text))
             found = spun_out.findings
             top5_spun.append(spun_out.features["tagger_top5_mean"])
-            spun_doc = Doc(spun.text)
             probs, cand = _token_probabilities(res_k, spun_doc)
             starts = [spun_doc.tokens[q].start for q in cand]
             page_mean = float(probs.mean()) if len(probs) else 0.0

@@ -234,7 +234,7 @@ def token_features(
     if not positions:
         return np.zeros((0, len(TOKEN_FEATURES)), dtype=np.float64)
     lower = [t.lower for t in toks]
-    index, pairs, n_vocab = stats.index, stats.pairs, stats._n
+    index = stats.index
     # joined[k]: tokens k-1 and k are in the same sentence (no break between them).
     joined = np.zeros(n_tok + 1, dtype=bool)
     joined[1:n_tok] = [not _breaks(text, toks[k - 1].end, toks[k].start) for k in range(1, n_tok)]
@@ -258,13 +258,7 @@ def token_features(
     lc, rc = counts_of(li, stats.counts), counts_of(ri, stats.counts)
     lmax, rmax = counts_of(li, stats.left_max), counts_of(ri, stats.right_max)
 
-    def pair_counts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        ok = (a >= 0) & (b >= 0)
-        keys = (a * n_vocab + b).tolist()
-        return np.fromiter((pairs.get(k, 0) if o else 0 for k, o in zip(keys, ok.tolist(), strict=True)),
-                           dtype=np.int64, count=len(keys))
-
-    lp, rp = pair_counts(li, wi), pair_counts(wi, ri)
+    lp, rp = stats.pair_count_array(li, wi), stats.pair_count_array(wi, ri)
     with np.errstate(divide="ignore", invalid="ignore"):
         left_pred = np.where(lc > 0, lmax / np.maximum(lc, 1), 0.0)
         right_pred = np.where(rc > 0, rmax / np.maximum(rc, 1), 0.0)
