@@ -250,24 +250,32 @@ class SpinSignals(SignalFamily):
     def _fits_slot(self, doc: Doc, i: int, j: int, canonical: str) -> bool:
         """Does clean health text put the canonical term beside this variant's neighbours?
 
-        The variant's left neighbour must be seen right before the canonical term, or its
-        right neighbour right after it (adjacent pairs of ``HealthStats``; neighbours in
-        the same sentence). A spinner swaps the word and leaves the slot ("symptoms of
-        despair"); a word used in its own sense sits where the canonical term never goes
-        ("sign up for our newsletter"). With no clean text learned, every slot fits.
+        Evidence is an adjacent pair of ``HealthStats`` (neighbours in the same sentence):
+        the left neighbour seen right before the canonical term, or the right neighbour
+        right after it. A spinner swaps the word and leaves the slot ("common symptoms of
+        despair include"); a word used in its own sense sits where the canonical term
+        never goes ("sign up for our newsletter"). A stopword neighbour is weak evidence
+        on its own side, since "of", "the" or "a" stand before almost any noun: a slot
+        whose fitting neighbour is a stopword fits only when the other side fits too ("a
+        surge of the protein" does not fit "swelling" on "a" alone). With no clean text
+        learned, every slot fits.
         """
         stats = self.spin_resources.stats
         if stats.empty:
             return True
         toks, text = doc.tokens, doc.text
         words = canonical.split()
+        left = right = None  # the neighbour on each side whose pair with the term is seen
         if i > 0 and not _SENTENCE_BREAK_RE.search(text, toks[i - 1].end, toks[i].start):
             if stats.pair(toks[i - 1].lower, words[0]) > 0:
-                return True
+                left = toks[i - 1].lower
         if j < len(toks) and not _SENTENCE_BREAK_RE.search(text, toks[j - 1].end, toks[j].start):
             if stats.pair(words[-1], toks[j].lower) > 0:
-                return True
-        return False
+                right = toks[j].lower
+        if left is not None and right is not None:
+            return True
+        fitting = left if left is not None else right
+        return fitting is not None and fitting not in STOPWORDS
 
     def _in_medical_context(self, sub: Substitution, context: set[str]) -> bool:
         """Is a one-word variant standing where clean health text puts the canonical term?

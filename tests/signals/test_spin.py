@@ -219,3 +219,31 @@ def test_suggestion_uses_the_right_neighbour_when_the_left_is_unknown() -> None:
 def test_suggestion_never_reaches_across_a_sentence_end() -> None:
     detector = _slot_detector(["Rates of lung cancer fell."] * 3)
     assert _suggest(detector, "Rates of. Bosom. Cancer fell.", "bosom") is None
+
+
+# -- does the canonical term fit the variant's slot? ---------------------------------
+SLOT_TEXTS = [
+    "Symptoms of depression include poor sleep and low mood.",
+    "Untreated depression can worsen symptoms.",
+    "She was treated for the depression in spring.",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        pytest.param("Symptoms of despair include poor sleep.", True, id="both-sides-fit"),
+        pytest.param("Untreated despair worsens symptoms.", True, id="content-neighbour-fits"),
+        # "the depression" is seen, but "the" stands before almost any noun, and
+        # "depression at" is not seen: one stopword is no evidence of the slot.
+        pytest.param("Her symptoms and the despair at night.", False, id="stopword-alone"),
+        pytest.param("Symptoms came with despair at night.", False, id="nothing-fits"),
+    ],
+)
+def test_substituted_term_needs_more_than_a_stopword_to_fit(text: str, fires: bool) -> None:
+    from qualityscore.page import Page
+    from qualityscore.text import Doc
+
+    detector = _slot_detector(SLOT_TEXTS)
+    found = [f.rule for f in detector.analyze(Doc(text), Page(text=text)).findings]
+    assert (SUBST in found) is fires, found
