@@ -209,7 +209,7 @@ def test_common_english_swap_words_are_not_evidence_on_their_own() -> None:
 
     health = [TEXT.replace("adults", f"adults {i}") for i in range(20)]
     page = (
-        "Her symptoms eased, a professor of medicine said. People with melancholy may lose "
+        "Her symptoms eased, a professor can explain why. People with melancholy may lose "
         "interest in daily activities. Check your blood strain once a year."
     )
 
