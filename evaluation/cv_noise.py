@@ -6,9 +6,16 @@ it with this spread. Builds the training set and its signals once (seed 0, as
 ``qualityscore train``), then runs the stratified and the site-grouped CV with the folds
 drawn by each of ``--seeds`` random states (the shipped figures use state 0).
 
-Run from the project root (needs ../shared/data; about 5 minutes):
+``--without SPEC`` (repeatable) also runs a variant of the design without some signal
+columns, on the same matrices and fold draws: SPEC is a comma-separated list of families
+("readability") or features ("readability.words_log"). An ablation on one fold draw (the
+model card's) moves with the draw as much as the shipped figure does; this compares the
+variant with the full design draw by draw.
 
-    python evaluation/cv_noise.py [--seeds 5] [--out evaluation/reports/cv_noise.json]
+Run from the project root (needs ../shared/data; about 5 minutes, plus about a minute per
+variant):
+
+    python evaluation/cv_noise.py [--seeds 5] [--without SPEC ...] [--out evaluation/reports/cv_noise.json]
 
 To measure an older version: ``git worktree add /tmp/old <commit>`` and run this file with
 ``PYTHONPATH=/tmp/old``.
@@ -23,16 +30,48 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from qualityscore.model import corpora
 from qualityscore.model.corpora import default_data_dir
+
+
+def dropped_columns(spec: str, names: list[str]) -> list[int]:
+    """Design-matrix columns (``X[:, 1:]`` is ``names``) that ``spec`` leaves out.
+
+    Raises ValueError for a part that names no family and no feature, so that a typo is
+    not reported as "no difference".
+    """
+    out: list[int] = []
+    for part in (p.strip() for p in spec.split(",")):
+        cols = [j + 1 for j, n in enumerate(names) if n == part or n.split(".", 1)[0] == part]
+        if not part or not cols:
+            raise ValueError(f"{part!r} is neither a signal family nor a feature")
+        out += cols
+    return sorted(set(out))
+
+
+def spread(rows: list[dict[str, float]], key: str) -> dict[str, float]:
+    vals = [r[key] for r in rows]
+    return {"mean": round(statistics.fmean(vals), 4), "min": min(vals), "max": max(vals),
+            "sd": round(statistics.pstdev(vals), 4)}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=5, help="fold assignments (random states 0..N-1)")
     ap.add_argument("--jobs", type=int, default=2, help="processes for the signals")
+    ap.add_argument("--without", action="append", default=[], metavar="SPEC",
+                    help="a variant without these families/features (comma-separated); repeatable")
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/cv_noise.json"))
     args = ap.parse_args(argv)
+    from qualityscore.signals import feature_names
+
+    names = feature_names()
+    try:
+        variants = {spec: dropped_columns(spec, names) for spec in args.without}
+    except ValueError as e:
+        ap.error(str(e))
     data_dir = default_data_dir()
     if not (data_dir / "sondhi").is_dir():
         print(f"corpora not found under {data_dir}: nothing to measure", file=sys.stderr)
@@ -48,28 +87,40 @@ def main(argv: list[str] | None = None) -> int:
     ts = build_training_set(data_dir, seed=0, cache=cache)
     X, y = matrices(ts, n_jobs=args.jobs)
     grouping = group_sites({s.group: s.content for s in corpora.sondhi(data_dir)})
-    rows = []
+    designs = {"": X} | {spec: np.delete(X, cols, axis=1) for spec, cols in variants.items()}
+    table: dict[str, list[dict[str, float]]] = {spec: [] for spec in designs}
     with threadpool_limits(1):
         for state in range(args.seeds):
-            strat = sondhi_cv(ts, X, y, seed=state)
-            site = sondhi_cv(ts, X, y, seed=state, grouping=grouping)
-            rows.append({"fold_seed": state, "stratified": round(float(strat["accuracy"]), 4),
-                         "site_grouped": round(float(site["accuracy"]), 4)})
-            print(f"fold seed {state}: stratified {rows[-1]['stratified']:.3f}  "
-                  f"site-grouped {rows[-1]['site_grouped']:.3f}", flush=True)
-
-    def spread(key: str) -> dict[str, float]:
-        vals = [r[key] for r in rows]
-        return {"mean": round(statistics.fmean(vals), 4), "min": min(vals), "max": max(vals),
-                "sd": round(statistics.pstdev(vals), 4)}
-
+            for spec, Xv in designs.items():
+                strat = sondhi_cv(ts, Xv, y, seed=state)
+                site = sondhi_cv(ts, Xv, y, seed=state, grouping=grouping)
+                table[spec].append({"fold_seed": state, "stratified": round(float(strat["accuracy"]), 4),
+                                    "site_grouped": round(float(site["accuracy"]), 4),
+                                    "site_grouped_roc_auc": round(float(site["roc_auc"]), 4)})
+                r = table[spec][-1]
+                print(f"fold seed {state}{' without ' + spec if spec else ''}: stratified "
+                      f"{r['stratified']:.3f}  site-grouped {r['site_grouped']:.3f} "
+                      f"(ROC-AUC {r['site_grouped_roc_auc']:.3f})", flush=True)
+    rows = table[""]
     out = {"protocol": "training set and signals built once (seed 0); 5-fold CVs with the folds "
                        "drawn by each random state", "rows": rows,
-           "stratified": spread("stratified"), "site_grouped": spread("site_grouped"),
-           "seconds": round(time.time() - t0, 1)}
+           "stratified": spread(rows, "stratified"), "site_grouped": spread(rows, "site_grouped"),
+           "site_grouped_roc_auc": spread(rows, "site_grouped_roc_auc")}
+    if variants:
+        out["variants"] = {
+            spec: {"without_columns": [names[c - 1] for c in variants[spec]], "rows": table[spec],
+                   **{k: spread(table[spec], k) for k in ("stratified", "site_grouped", "site_grouped_roc_auc")},
+                   "paired_site_grouped_difference": spread(
+                       [{"d": v["site_grouped"] - f["site_grouped"]} for v, f in zip(table[spec], rows, strict=True)], "d")}
+            for spec in variants
+        }
+    out["seconds"] = round(time.time() - t0, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps({k: out[k] for k in ("stratified", "site_grouped")}))
+    for spec, v in out.get("variants", {}).items():
+        print(f"without {spec}: " + json.dumps({k: v[k] for k in ("stratified", "site_grouped",
+                                                              "paired_site_grouped_difference")}))
     return 0
 
 
