@@ -8,7 +8,7 @@ drawn by each of ``--seeds`` random states (the shipped figures use state 0).
 
 ``--without SPEC`` (repeatable) also runs a variant of the design without some signal
 columns, on the same matrices and fold draws: SPEC is a comma-separated list of families
-("readability") or features ("readability.shouting_per_100w"). An ablation on one fold draw (the
+("readability") or features ("readability.words_log"). An ablation on one fold draw (the
 model card's) moves with the draw as much as the shipped figure does; this compares the
 variant with the full design draw by draw.
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from qualityscore.page import FAMILIES, Page
-from qualityscore.signals import REGISTRY, SignalSet, all_feature_names
+from qualityscore.signals import REGISTRY, SignalSet, feature_names
 
 SPAMMY = (
     "<!DOCTYPE html><html><head><title>Lose weight fast with slim tea</title></head><body>"
@@ -45,7 +45,7 @@ def test_registry_order_matches_families():
 
 
 def test_feature_names_unique_and_qualified():
-    names = all_feature_names()
+    names = feature_names()
     assert len(names) == len(set(names))
     for name in names:
         family, _, short = name.partition(".")
@@ -55,7 +55,7 @@ def test_feature_names_unique_and_qualified():
 @pytest.mark.parametrize("content", INPUTS)
 def test_features_match_feature_names_in_order(sig, content):
     run = sig.all(content)
-    assert list(run.features) == all_feature_names()
+    assert list(run.features) == feature_names()
 
 
 @pytest.mark.parametrize("content", INPUTS)
@@ -70,13 +70,13 @@ def test_every_feature_is_a_float(sig, content):
 def test_empty_and_whitespace_analyse_without_error(sig, text):
     run = sig.all(text)
     assert run.findings == ()
-    assert len(run.features) == len(all_feature_names())
+    assert len(run.features) == len(feature_names())
 
 
 def test_empty_page_object(signal_set):
     analysis = signal_set.analyze(Page(text=""))
     assert analysis.findings == ()
-    assert list(analysis.features) == all_feature_names()
+    assert list(analysis.features) == feature_names()
 
 
 @pytest.mark.parametrize("content", INPUTS)
