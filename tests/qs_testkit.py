@@ -15,6 +15,18 @@ def assert_offsets_round_trip(text: str, findings) -> None:  # type: ignore[no-u
         assert f.rule.startswith(f.family + "."), f
 
 
+def evaluation_script(name: str):  # type: ignore[no-untyped-def]
+    """Import ``evaluation/<name>.py`` (a script, not a package) as module ``name``."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "evaluation" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
 def token_rows(text: str):  # type: ignore[no-untyped-def]
     """The spin tagger's feature row of each candidate word of ``text`` (no clean-health
     statistics, the packaged vectors and bigrams), by lower-cased word."""

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from qs_testkit import evaluation_script
 
 from qualityscore.signals import feature_names
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def cv_noise():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("cv_noise", ROOT / "evaluation" / "cv_noise.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["cv_noise"] = module
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    return evaluation_script("cv_noise")
 
 
 def test_a_family_drops_exactly_its_columns(cv_noise) -> None:  # type: ignore[no-untyped-def]

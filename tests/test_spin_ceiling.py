@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from qs_testkit import evaluation_script
 
 
 @pytest.fixture(scope="module")
 def ceiling():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("spin_heldout", ROOT / "evaluation" / "spin_heldout.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["spin_heldout"] = module
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.tagger_ceiling
+    return evaluation_script("spin_heldout").tagger_ceiling
 
 
 def _brute(clean, spans, fpr_max=0.05, flags_max=1.0):  # type: ignore[no-untyped-def]
