@@ -60,7 +60,9 @@ def _fit(design: str, X: np.ndarray, y: np.ndarray, corpus: np.ndarray):  # type
 
 
 def _tagger_mean(text: str, resources) -> float:  # type: ignore[no-untyped-def]
-    """Mean spin-tagger probability over a text's candidate tokens (0 when none)."""
+    """``spin.tagger_mean`` of a text: the mean spin-tagger probability over its distinct
+    candidate words (0 when none)."""
+    from qualityscore.signals.spin import word_type_mean
     from qualityscore.signals.spin_model import candidate_positions, token_features
     from qualityscore.text import Doc
 
@@ -69,7 +71,7 @@ def _tagger_mean(text: str, resources) -> float:  # type: ignore[no-untyped-def]
     if not pos or resources.tagger is None:
         return 0.0
     feats = token_features(doc, pos, resources.stats, resources.anchors)
-    return float(resources.tagger.predict_proba(feats)[:, 1].mean())
+    return word_type_mean([doc.tokens[k].lower for k in pos], resources.tagger.predict_proba(feats)[:, 1])
 
 
 def _auc(pos, neg) -> float:  # type: ignore[no-untyped-def]

@@ -31,8 +31,15 @@ from qualityscore.signals.spin import load_lexicon
 MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
 
 
-def read_mythes(path: Path) -> dict[str, set[str]]:
-    """Headword -> every synonym listed under any of its senses (lower case)."""
+# mythes marks some entries of a sense as no synonym of the headword.
+NOT_SYNONYMS = ("(antonym)", "(generic term)", "(related term)")
+
+
+def read_mythes(path: Path, *, synonyms_only: bool = False) -> dict[str, set[str]]:
+    """Headword -> every synonym listed under any of its senses (lower case).
+
+    ``synonyms_only``: leave out antonyms and generic and related terms, as a spinner
+    that swaps a word for its synonyms would."""
     thes: dict[str, set[str]] = defaultdict(set)
     lines = path.read_text(encoding="utf-8", errors="replace").split("\n")[1:]  # line 1: encoding
     i = 0
@@ -43,6 +50,8 @@ def read_mythes(path: Path) -> dict[str, set[str]]:
         head, n = lines[i].rsplit("|", 1)
         for sense in lines[i + 1 : i + 1 + int(n)]:
             for syn in sense.split("|")[1:]:  # field 0 is the part of speech
+                if synonyms_only and syn.endswith(NOT_SYNONYMS):
+                    continue
                 thes[head.lower()].add(re.sub(r" \(.*\)$", "", syn).lower())
         i += 1 + int(n)
     return thes

@@ -141,6 +141,46 @@ def _spin(
     return SpunText("".join(out), tuple(subs))
 
 
+class ThesaurusSpinner:
+    """A spinner with a general thesaurus: each word the thesaurus lists is, with
+    probability ``rate``, swapped for one of its synonyms drawn from all its senses, each
+    occurrence drawn anew ("likely" -> "apt", "present" -> "latter-day", "condition" ->
+    "shape"). Unlike ``Spinner``, which swaps the lexicon's medical terms, it swaps
+    everyday words as readily as medical ones, as commercial spinners do.
+
+    ``choices``: headword -> synonyms (``qualityscore.thesaurus.spinner_choices``); by
+    default the packaged training half of a WordNet thesaurus. Substitutions are
+    ``(start, end, original word)`` in the spun text.
+    """
+
+    def __init__(self, choices: dict[str, tuple[str, ...]] | None = None) -> None:
+        if choices is None:
+            from ..thesaurus import load_thesaurus
+
+            choices = load_thesaurus()
+        self.choices = choices
+
+    def spin(self, text: str, rng: random.Random, rate: float) -> SpunText:
+        out: list[str] = []
+        subs: list[tuple[int, int, str]] = []
+        pos = length = 0
+        for m in _WORD_RE.finditer(text):
+            word = m.group().lower()
+            options = self.choices.get(word)
+            if not options or rng.random() >= rate:
+                continue
+            piece = text[pos : m.start()]
+            repl = _match_case(m.group(), rng.choice(options))
+            out.append(piece)
+            length += len(piece)
+            subs.append((length, length + len(repl), word))
+            out.append(repl)
+            length += len(repl)
+            pos = m.end()
+        out.append(text[pos:])
+        return SpunText("".join(out), tuple(subs))
+
+
 def _shop_url(rng: random.Random) -> str:
     host = rng.choice(_SHOP_WORDS) + rng.choice(_SHOP_WORDS) + "." + rng.choice(_SHOP_TLDS)
     path = rng.choice(("/shop/", "/buy/", "/product/", "/go/", "/order/", "/"))

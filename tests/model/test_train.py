@@ -328,7 +328,7 @@ def test_clean_negatives_teach_the_tagger_that_another_register_is_not_spin() ->
     assert mean_p(taught, spun) > mean_p(taught, unseen_news)
 
 
-def test_tagger_mean_is_the_mean_probability_over_the_candidate_words() -> None:
+def test_tagger_mean_is_the_mean_probability_over_the_distinct_candidate_words() -> None:
     from qualityscore.model.resources import learn_spin_resources
     from qualityscore.model.train import train_spin_tagger
     from qualityscore.signals.spin import SpinSignals
@@ -340,8 +340,42 @@ def test_tagger_mean_is_the_mean_probability_over_the_candidate_words() -> None:
     sig = SpinSignals(spin_resources=res)
     page = "People with melancholy may lose interest in daily pursuits. Check your blood strain."
     doc = Doc(page)
-    p = res.tagger.predict_proba(token_features(doc, candidate_positions(doc), res.stats, res.anchors))[:, 1]
+    pos = candidate_positions(doc)
+    p = res.tagger.predict_proba(token_features(doc, pos, res.stats, res.anchors))[:, 1]
+    best: dict[str, float] = {}
+    for k, prob in zip(pos, p, strict=True):
+        best[doc.tokens[k].lower] = max(best.get(doc.tokens[k].lower, 0.0), float(prob))
     f = sig.analyze(doc, Page(text=page)).features
-    assert f["tagger_mean"] == pytest.approx(float(p.mean()))
+    assert f["tagger_mean"] == pytest.approx(sum(best.values()) / len(best))
     assert f["tagger_top5_mean"] == pytest.approx(float(np.sort(p)[::-1][:5].sum() / 5))
     assert SpinSignals(spin_resources=SpinResources()).analyze(doc, Page(text=page)).features["tagger_mean"] == 0.0
+
+
+def test_a_recurring_word_counts_once_in_the_page_tagger_signals() -> None:
+    """A page's own odd topic word recurs ("steam" three times in a Cochrane summary); a
+    spinner's swaps are many different words. The page signals count each word once,
+    while every occurrence above the threshold is still reported as a finding."""
+    import dataclasses
+
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.train import train_spin_tagger
+    from qualityscore.signals.spin import SpinSignals, word_type_mean
+    from qualityscore.text import Doc
+
+    assert word_type_mean(["steam", "steam", "steam", "lungs"], [0.9, 0.8, 0.9, 0.1]) == pytest.approx(0.5)
+    assert word_type_mean([], []) == 0.0
+    health = [TEXT.replace("adults", f"adults {i}") for i in range(30)]
+    res = train_spin_tagger(learn_spin_resources(health), health, seed=0)
+    res = dataclasses.replace(res, tagger_threshold=0.5, tagger_page_gate=0.0)
+    once = "People with melancholy may lose interest in daily pursuits."
+    thrice = " ".join([once] * 3)
+
+    def run(page: str) -> tuple[int, dict[str, float]]:
+        out = SpinSignals(spin_resources=res).analyze(Doc(page), Page(text=page))
+        return sum(f.rule == "spin.unlikely_word" for f in out.findings), out.features
+
+    n1, f1 = run(once)
+    n3, f3 = run(thrice)
+    assert n1 > 0 and n3 == 3 * n1, "every occurrence is a finding"
+    assert f3["unlikely_words_per_100w"] == pytest.approx(f1["unlikely_words_per_100w"] / 3)
+    assert f3["tagger_mean"] == pytest.approx(f1["tagger_mean"])
