@@ -176,11 +176,13 @@ class HealthStats:
         return by_right[1][lo:hi]
 
     def suggestible(self) -> np.ndarray:
-        """Per vocabulary word: may it be suggested as an original (not a stopword, not a
-        number)? Built once, on first use."""
+        """Per vocabulary word: may it be suggested as an original? Not a stopword, not a
+        number, and three letters or more, like the words the tagger looks at (a letter
+        left by a list marker or an initial, "b" or "d", is no original). Built once, on
+        first use."""
         mask = getattr(self, "_suggestible", None)
         if mask is None:
-            mask = np.fromiter((w not in STOPWORDS and not w.isdigit() for w in self.vocab),
+            mask = np.fromiter((len(w) >= 3 and w not in STOPWORDS and not w.isdigit() for w in self.vocab),
                                dtype=bool, count=len(self.vocab))
             self._suggestible = mask
         return mask

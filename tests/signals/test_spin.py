@@ -216,6 +216,13 @@ def test_suggestion_uses_the_right_neighbour_when_the_left_is_unknown() -> None:
     assert _suggest(_slot_detector(CLEAN_SLOTS), "Zorblat bosom cancer fell.", "bosom") == "breast"
 
 
+def test_suggestion_is_never_a_letter_or_a_two_letter_fragment() -> None:
+    # "b" and "iv" follow "vitamin" more often than "deficiency" does; neither is an original.
+    detector = _slot_detector(["Vitamin b tablets help."] * 4 + ["Vitamin iv drips help."] * 3
+                              + ["Vitamin deficiency tablets help."])
+    assert _suggest(detector, "Vitamin scarcity tablets help.", "scarcity") == "deficiency"
+
+
 def test_suggestion_never_reaches_across_a_sentence_end() -> None:
     detector = _slot_detector(["Rates of lung cancer fell."] * 3)
     assert _suggest(detector, "Rates of. Bosom. Cancer fell.", "bosom") is None
