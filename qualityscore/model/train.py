@@ -22,6 +22,7 @@ from ..page import Page
 from ..signals import feature_names
 from ..signals.spin import Lexicon, SpinResources, load_lexicon
 from ..signals.spin_model import TOKEN_FEATURES
+from ..thesaurus import thesaurus_digest
 from ..wordvectors import vectors_digest
 from . import corpora
 from .corpora import HIGH, LOW, Sample, stable_fraction
@@ -392,6 +393,7 @@ def build_training_set(
         "onestop": corpus_digest(onestop),
         "labeled": corpus_digest(labeled),
         "medreadme": corpus_digest(list(corpora.medreadme(data_dir))),
+        "thesaurus": thesaurus_digest(),  # the general-thesaurus spam's word list
     }
     log(f"training rows: {ts.counts()}")
     return ts

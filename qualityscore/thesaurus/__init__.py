@@ -56,6 +56,15 @@ def write(choices: Mapping[str, Iterable[str]], path) -> int:  # type: ignore[no
     return len(lines)
 
 
+def thesaurus_digest() -> str:
+    """SHA-256 (16 hex digits) of the packaged file: the model card lists it among the
+    training data's digests."""
+    import hashlib
+
+    raw = resources.files(__name__).joinpath(THESAURUS_FILE).read_bytes()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def load_thesaurus() -> dict[str, tuple[str, ...]]:
     """The packaged training half: headword -> synonyms."""
@@ -68,4 +77,4 @@ def load_thesaurus() -> dict[str, tuple[str, ...]]:
     return out
 
 
-__all__ = ["THESAURUS_FILE", "held_out", "load_thesaurus", "spinner_choices", "write"]
+__all__ = ["THESAURUS_FILE", "held_out", "load_thesaurus", "spinner_choices", "thesaurus_digest", "write"]

@@ -8,7 +8,13 @@ from qualityscore.model.corpora import Sample
 from qualityscore.model.spinner import ThesaurusSpinner
 from qualityscore.model.train import NOT_FOR_WORDS, thesaurus_spam
 from qualityscore.text import STOPWORDS
-from qualityscore.thesaurus import held_out, load_thesaurus, spinner_choices, write
+from qualityscore.thesaurus import (
+    held_out,
+    load_thesaurus,
+    spinner_choices,
+    thesaurus_digest,
+    write,
+)
 
 
 def test_the_packaged_thesaurus_holds_only_the_training_half() -> None:
@@ -16,6 +22,7 @@ def test_the_packaged_thesaurus_holds_only_the_training_half() -> None:
     headword in the training file would let the model see the swaps it is judged on."""
     thesaurus = load_thesaurus()
     assert len(thesaurus) > 10_000
+    assert len(thesaurus_digest()) == 16
     assert not [w for w in thesaurus if held_out(w)]
     assert sum(held_out(w) for w in ("condition", "doctor", "treatment", "pain", "risk", "care",
                                      "likely", "present", "common", "people")) not in (0, 10)
