@@ -20,7 +20,6 @@ from pathlib import Path
 
 from wordfreq import zipf_frequency
 
-from qualityscore.text import STOPWORDS
 from qualityscore.thesaurus import THESAURUS_FILE, held_out, spinner_choices, write
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     thesaurus = read_mythes(args.mythes, synonyms_only=True)
     kept = {head: syns for head, syns in thesaurus.items()
             if not held_out(head) and zipf_frequency(head, "en") >= args.min_zipf}
-    choices = spinner_choices(kept, STOPWORDS)
+    choices = spinner_choices(kept)
     n = write(choices, args.out)
     print(json.dumps({"source": str(args.mythes), "headwords": n,
                       "synonyms": sum(len(v) for v in choices.values()), "min_zipf": args.min_zipf,

@@ -46,7 +46,6 @@ from qualityscore.model.evaluate import heldout_clean
 from qualityscore.model.spinner import ThesaurusSpinner
 from qualityscore.page import Page
 from qualityscore.signals.spin import load_lexicon
-from qualityscore.text import STOPWORDS
 from qualityscore.thesaurus import held_out, spinner_choices
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -88,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     thesaurus = read_mythes(MYTHES, synonyms_only=True)
     if args.headwords != "all":
         thesaurus = {w: s for w, s in thesaurus.items() if held_out(w) == (args.headwords == "heldout")}
-    spinner = ThesaurusSpinner(spinner_choices(thesaurus, STOPWORDS))
+    spinner = ThesaurusSpinner(spinner_choices(thesaurus))
     listed = {(e.canonical, e.variant.lower()) for e in load_lexicon().entries}
     clean = heldout_clean(data_dir, max_per_corpus=args.docs // 2)
     originals = [s.content for s in clean["medquad"] + clean["cochrane_pls"]]
@@ -124,10 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         spun = [spinner.spin(t, rng, rate) for t in originals]
         results = run([s.text for s in spun])
         found = total = in_lexicon = found_in_lexicon = 0
-        for s, r in zip(spun, results, strict=True):
-            text, spans = s.text, _spin_spans(r)
-            for a, b, original in s.substitutions:
-                hit = any(s < b and a < e for s, e in spans)
+        for page, r in zip(spun, results, strict=True):
+            text, spans = page.text, _spin_spans(r)
+            for a, b, original in page.substitutions:
+                hit = any(start < b and a < end for start, end in spans)
                 known = (original, text[a:b].lower()) in listed
                 total += 1
                 found += hit

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 
+from ..text import STOPWORDS
+
 THESAURUS_FILE = "wordnet_swaps.tsv"
 _SYNONYM = re.compile(r"[a-z]+(?:[ -][a-z]+)?")  # one plain word, or two
 
@@ -30,11 +32,14 @@ def held_out(word: str) -> bool:
     return zlib.crc32(word.encode("utf-8")) % 2 == 1
 
 
-def spinner_choices(thesaurus: Mapping[str, Iterable[str]], stopwords: Iterable[str] = ()) -> dict[str, tuple[str, ...]]:
+def spinner_choices(
+    thesaurus: Mapping[str, Iterable[str]], stopwords: Iterable[str] = STOPWORDS
+) -> dict[str, tuple[str, ...]]:
     """Headword -> the synonyms a sense-blind spinner would swap in, sorted.
 
-    Headwords of three letters or more, alphabetic, not stopwords; synonyms one or two
-    plain lower-case words, neither the headword nor a form of it ("care" -> "caring").
+    Headwords of three letters or more, alphabetic, not stopwords (the tokenizer's, by
+    default); synonyms one or two plain lower-case words, neither the headword nor a form
+    of it ("care" -> "caring").
     """
     stop = frozenset(stopwords)
     out: dict[str, tuple[str, ...]] = {}
