@@ -10,7 +10,15 @@ English thesaurus, made from WordNet): each word the thesaurus lists is, with pr
 spinners are). By default only the *held-out* half of the headwords is swapped
 (``qualityscore.thesaurus.held_out``): training spins its thesaurus spam with the other
 half (``train.thesaurus_spam``), so every swap here is of a word the model never saw
-swapped. Nothing else is added (no promotion, no HTML). It reports, per rate:
+swapped. Nothing else is added (no promotion, no HTML).
+
+``--thesaurus aiksaurus`` spins with a second thesaurus of another family instead:
+Aiksaurus (Debian ``libaiksaurus-1.2-data``, built from the Moby thesaurus), whose meaning
+groups are broad and loose, as the thesauri of commercial spinners are ("depression" sits
+with "despair", "gloom" and "slump"). Training never reads it, so even with
+``--headwords all`` every substitute comes from word lists the model never saw; with the
+default ``heldout`` the swapped words are also ones training's WordNet spam never swaps.
+It reports, per rate:
 
 * pages: spun pages not ``ok``, the ROC-AUC of the score against the untouched
   originals, and the share of spun pages below the score that 1% of the originals fall
@@ -19,13 +27,16 @@ swapped. Nothing else is added (no promotion, no HTML). It reports, per rate:
   a finding overlaps it), and spin flags per 2,000 words on the originals;
 * how many swaps the lexicon itself lists, so that recall can be read apart from them.
 
-Install the thesaurus with ``apt-get install mythes-en-us``; without it, or without
-../shared/data, the script says so and exits 0. Run from the project root (about a
-minute):
+Install the thesauri with ``apt-get install mythes-en-us libaiksaurus-1.2-data``; without
+the one asked for, or without ../shared/data, the script says so and exits 0. Run from the
+project root (about a minute each):
 
-    python evaluation/foreign_spinner.py [--docs 400] [--rates 0.2 0.5 1.0]
-                                         [--headwords heldout|training|all] [--model PATH]
-                                         [--out evaluation/reports/foreign_spinner.json]
+    python evaluation/foreign_spinner.py [--thesaurus mythes|aiksaurus] [--docs 400]
+                                         [--rates 0.2 0.5 1.0] [--headwords heldout|training|all]
+                                         [--model PATH] [--out PATH]
+
+The report goes to ``evaluation/reports/foreign_spinner.json`` (mythes) or
+``foreign_spinner_aiksaurus.json``, unless ``--out`` says otherwise.
 """
 
 from __future__ import annotations
@@ -49,7 +60,7 @@ from qualityscore.signals.spin import load_lexicon
 from qualityscore.thesaurus import held_out, spinner_choices
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from thesaurus_coverage import MYTHES, read_mythes
+from thesaurus_coverage import AIKSAURUS, MYTHES, read_aiksaurus, read_mythes
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
@@ -74,17 +85,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--headwords", choices=("heldout", "training", "all"), default="heldout",
                     help="swap the headwords training never sees (default), those it spins its "
                          "thesaurus spam with, or all")
-    ap.add_argument("--out", type=Path, default=Path("evaluation/reports/foreign_spinner.json"))
+    ap.add_argument("--thesaurus", choices=("mythes", "aiksaurus"), default="mythes",
+                    help="the spinner's thesaurus: WordNet's (mythes-en-us, the family training "
+                         "spins half of) or Moby's (aiksaurus, a family training never reads)")
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
-    if not MYTHES.exists():
-        print(f"{MYTHES} not found (apt-get install mythes-en-us): nothing to measure", file=sys.stderr)
+    if args.out is None:
+        suffix = "" if args.thesaurus == "mythes" else f"_{args.thesaurus}"
+        args.out = Path(f"evaluation/reports/foreign_spinner{suffix}.json")
+    source, package = ((MYTHES, "mythes-en-us") if args.thesaurus == "mythes"
+                       else (AIKSAURUS / "meanings.dat", "libaiksaurus-1.2-data"))
+    if not source.exists():
+        print(f"{source} not found (apt-get install {package}): nothing to measure", file=sys.stderr)
         return 0
     data_dir = corpora.default_data_dir()
     if not (data_dir / "medquad").is_dir():
         print(f"corpora not found under {data_dir}: nothing to measure", file=sys.stderr)
         return 0
     t0 = time.time()
-    thesaurus = read_mythes(MYTHES, synonyms_only=True)
+    thesaurus = (read_mythes(MYTHES, synonyms_only=True) if args.thesaurus == "mythes"
+                 else read_aiksaurus(AIKSAURUS))
     if args.headwords != "all":
         thesaurus = {w: s for w, s in thesaurus.items() if held_out(w) == (args.headwords == "heldout")}
     spinner = ThesaurusSpinner(spinner_choices(thesaurus))
@@ -102,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     base_scores = [r.score for r in base]
     cut = float(np.quantile(base_scores, 0.01))
     report = {
-        "protocol": "held-out NIH/Cochrane texts spun by a sense-blind WordNet-thesaurus spinner "
-                    "(mythes-en-us), nothing else added, scored by the shipped model",
+        "protocol": "held-out NIH/Cochrane texts spun by a sense-blind thesaurus spinner, "
+                    "nothing else added, scored by the shipped model",
+        "thesaurus": {"mythes": "mythes-en-us (WordNet)", "aiksaurus": "aiksaurus (Moby)"}[args.thesaurus],
         "model_version": scorer.bundle.version,
         "thresholds": {k: thresholds.get(k) for k in ("reject_below", "review_below")},
         "thesaurus_headwords": len(spinner.choices),

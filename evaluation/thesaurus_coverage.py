@@ -29,6 +29,7 @@ from pathlib import Path
 from qualityscore.signals.spin import load_lexicon
 
 MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")
+AIKSAURUS = Path("/usr/share/aiksaurus")  # words.dat and meanings.dat (libaiksaurus-1.2-data)
 
 
 # mythes marks some entries of a sense as no synonym of the headword.
@@ -54,6 +55,42 @@ def read_mythes(path: Path, *, synonyms_only: bool = False) -> dict[str, set[str
                     continue
                 thes[head.lower()].add(re.sub(r" \(.*\)$", "", syn).lower())
         i += 1 + int(n)
+    return thes
+
+
+def read_aiksaurus(folder: Path = AIKSAURUS) -> dict[str, set[str]]:
+    """Headword -> every other word of every meaning group it belongs to (lower case).
+
+    Reads Aiksaurus's data files directly (what ``aiksaurus WORD`` prints, for every word
+    at once). ``words.dat``: each word, NUL-terminated, ":" for a space, then the big-endian
+    16-bit numbers of its meaning groups, ended by 0xFFFF. ``meanings.dat``: each group's
+    word numbers, the first two being its title words, ended by 0xFFFF."""
+    import struct
+
+    raw = (folder / "words.dat").read_bytes()
+    words: list[str] = []
+    groups_of: list[list[int]] = []
+    i = 0
+    while i < len(raw):
+        j = raw.index(b"\0", i)
+        words.append(raw[i:j].decode("latin-1").replace(":", " ").lower())
+        i, groups = j + 1, []
+        while (v := struct.unpack_from(">H", raw, i)[0]) != 0xFFFF:
+            groups.append(v)
+            i += 2
+        groups_of.append(groups)
+        i += 2
+    raw = (folder / "meanings.dat").read_bytes()
+    members: list[list[int]] = [[]]
+    for v in struct.unpack(f">{len(raw) // 2}H", raw):
+        if v == 0xFFFF:
+            members.append([])
+        else:
+            members[-1].append(v)
+    thes: dict[str, set[str]] = defaultdict(set)
+    for w, groups in enumerate(groups_of):
+        for g in groups:
+            thes[words[w]].update(words[m] for m in members[g][2:] if m != w)
     return thes
 
 
