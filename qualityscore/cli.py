@@ -71,6 +71,8 @@ def main() -> None:
 @click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private/loopback addresses (intranet use).")
 @click.option("--any-language", is_flag=True,
               help="Score pages that do not read as English (the model is English-only: by default they are input.unsupported_language errors).")
+@click.option("--min-words", type=click.IntRange(0), default=None,
+              help="Pages of fewer words go to review rather than ok; 0 turns this off [default: 25].")
 @click.option("--reasons", type=int, default=3, show_default=True, help="Reasons shown per page in the table.")
 def score(
     sources: tuple[str, ...],
@@ -82,6 +84,7 @@ def score(
     reject_below: float | None,
     allow_private: bool,
     any_language: bool,
+    min_words: int | None,
     reasons: int,
 ) -> None:
     """Score files (.txt, .md, .html), URLs, or - for standard input.
@@ -93,6 +96,7 @@ def score(
     scorer = _load_scorer(
         model, trust_model, review_below=review_below, reject_below=reject_below,
         allow_private=allow_private or None, language_check=False if any_language else None,
+        min_words_to_pass=min_words,
     )
     results = []
     for src in sources:

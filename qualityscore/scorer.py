@@ -70,11 +70,14 @@ class Scorer:
 
     # -- scoring ---------------------------------------------------------------------
     def decide(self, score: float) -> str:
-        if score < self.reject_below:
-            return "reject"
-        if score < self.review_below:
-            return "review"
-        return "ok"
+        """The decision the score alone gives (the thresholds)."""
+        return decision_for(score, review_below=self.review_below, reject_below=self.reject_below)
+
+    def decide_page(self, score: float, words: int) -> str:
+        """The page's decision: ``decide``, except that a page under
+        ``settings.min_words_to_pass`` words is never ok."""
+        return decision_for(score, words, review_below=self.review_below, reject_below=self.reject_below,
+                            min_words_to_pass=self.settings.min_words_to_pass)
 
     def _analyze(self, page: Page) -> Analysis:
         return self.signals.analyze(readable(page, self.settings))
@@ -150,20 +153,31 @@ class Scorer:
 
     def _result(self, page: Page, analysis: Analysis, p_low: float) -> Result:
         score = 100.0 * (1.0 - p_low)
+        decision = self.decide_page(score, analysis.words)
+        held_back = decision != self.decide(score)  # a short page the score would pass
+        room = max(self.settings.max_findings - held_back, 0)
         findings = tuple(sorted(analysis.findings + self._word_findings(page),
                                 key=lambda f: (f.start, f.end, f.rule)))
-        if len(findings) > self.settings.max_findings:
-            keep = sorted(findings, key=lambda f: -abs(f.weight))[: self.settings.max_findings]
+        if len(findings) > room:
+            keep = sorted(findings, key=lambda f: -abs(f.weight))[:room]
             findings = tuple(sorted(keep, key=lambda f: (f.start, f.end, f.rule)))
+        if held_back:  # say why, first
+            findings = (self._short_text(page), *findings)[: self.settings.max_findings]
         return Result(
             source=page.source,
             score=score,
             probability_low_quality=p_low,
-            decision=self.decide(score),
+            decision=decision,
             signals=analysis.features,
             findings=findings,
             model_version=self.bundle.version,
         )
+
+    @staticmethod
+    def _short_text(page: Page) -> Finding:
+        """The evidence for a review that the score alone would have passed: the whole
+        text, too short to pass. Weight 1: the reason a reviewer should read first."""
+        return Finding("input", "input.short_text", 0, len(page.text), page.text, weight=1.0)
 
     def _page(self, text_or_html: str | bytes, *, url: str | None, source: str) -> Page:
         from .extract.sources import page_from_bytes, page_from_string
@@ -279,6 +293,25 @@ class Scorer:
 
 
 _WORD_CHAR = re.compile(r"\w")
+
+
+def decision_for(
+    score: float,
+    words: int | None = None,
+    *,
+    review_below: float,
+    reject_below: float,
+    min_words_to_pass: int = 0,
+) -> str:
+    """ok / review / reject for a score; a page of fewer than ``min_words_to_pass`` words
+    (when ``words`` is given) goes to review rather than ok."""
+    if score < reject_below:
+        return "reject"
+    if score < review_below:
+        return "review"
+    if words is not None and words < min_words_to_pass:
+        return "review"
+    return "ok"
 
 
 def readable(page: Page, settings: Settings = DEFAULT_SETTINGS) -> Page:

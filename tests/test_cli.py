@@ -138,3 +138,16 @@ def test_scoring_with_the_shipped_model_imports_neither_sklearn_nor_skops(tmp_pa
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert '"decision"' in out.stdout
     assert "HEAVY []" in out.stdout, out.stdout[-300:]
+
+
+def test_a_short_page_goes_to_review_unless_min_words_says_otherwise(tmp_path: Path) -> None:
+    snippet = tmp_path / "snippet.txt"
+    snippet.write_text("Diabetes is a chronic condition. Talk to your doctor about your blood sugar.\n", "utf-8")
+    [row] = json_lines(run("score", "--format", "json", str(snippet)).output)
+    assert row["decision"] == "review"
+    assert row["findings"][0]["rule"] == "input.short_text"
+    [off] = json_lines(run("score", "--format", "json", "--min-words", "0", str(snippet)).output)
+    assert off["decision"] == "ok" and off["score"] == row["score"]
+    table = run("score", str(snippet)).output
+    assert "input.short_text" in table
+    assert run("score", "--min-words", "-1", str(snippet)).exit_code == 2  # a usage error

@@ -147,3 +147,52 @@ def test_word_evidence_spans_multi_word_terms_and_odd_case(scorer: Scorer) -> No
     assert text[slice(*spans["history"])] == "history"
     assert "absent term" not in spans
     assert model.locate("İstanbul doctor", ["doctor"]) == {}  # lowercasing moved offsets: no span
+
+
+# -- short pages: too little text to pass --------------------------------------------------
+SHORT_CLEAN = "Diabetes is a chronic condition. Talk to your doctor about your blood sugar."
+SHORT_SPAM = "Buy cheap pills now! Click here for a free bottle."
+
+
+def test_a_short_page_is_never_ok_and_says_why(scorer: Scorer) -> None:
+    """A snippet with no spam evidence is not evidence of quality: review, not ok."""
+    r = scorer.score(SHORT_CLEAN)
+    unruled = Scorer.load(min_words_to_pass=0).score(SHORT_CLEAN)
+    assert unruled.decision == "ok"  # the score alone would pass it ...
+    assert r.score == unruled.score  # ... and the score is the model's, unchanged
+    assert r.decision == "review"
+    first = r.reasons()[0]
+    assert (first.rule, first.start, first.end) == ("input.short_text", 0, len(SHORT_CLEAN))
+    assert first.text == SHORT_CLEAN and first.weight > 0
+    assert [f.rule for f in unruled.findings if f.family == "input"] == []
+
+
+def test_a_short_page_with_spam_evidence_is_still_rejected(scorer: Scorer) -> None:
+    r = scorer.score(SHORT_SPAM)
+    assert r.decision == "reject"
+    assert "input.short_text" not in {f.rule for f in r.findings}  # the score decided, not the length
+
+
+def test_the_short_page_rule_counts_words_not_numbers(scorer: Scorer, leaflet_text: str) -> None:
+    words = leaflet_text.split()
+    assert scorer.score(leaflet_text).decision == "ok"
+    cut = Scorer.load(min_words_to_pass=len(words) + 1)
+    assert cut.score(leaflet_text).decision == "review"
+    # Numbers are not words: padding a snippet with them does not let it pass.
+    padded = SHORT_CLEAN + " " + " ".join(str(i) for i in range(100))
+    assert scorer.score(padded).decision != "ok"
+
+
+def test_decision_for_is_the_one_rule() -> None:
+    from qualityscore.scorer import decision_for
+
+    cuts = {"review_below": 60.0, "reject_below": 40.0, "min_words_to_pass": 40}
+    assert [decision_for(s, 100, **cuts) for s in (39.9, 40.0, 59.9, 60.0)] == ["reject", "review", "review", "ok"]
+    assert [decision_for(s, 39, **cuts) for s in (39.9, 59.9, 99.0)] == ["reject", "review", "review"]
+    assert decision_for(99.0, None, **cuts) == "ok"  # words unknown: the score decides
+
+
+def test_the_short_page_finding_keeps_its_place_under_max_findings() -> None:
+    r = Scorer.load(max_findings=1).score(SHORT_CLEAN)
+    assert r.decision == "review"
+    assert [f.rule for f in r.findings] == ["input.short_text"]

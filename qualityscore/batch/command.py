@@ -40,6 +40,8 @@ _FORMATS = click.Choice(["jsonl", "csv", "parquet"])
 @click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private/loopback addresses (intranet use).")
 @click.option("--any-language", is_flag=True,
               help="Score records that do not read as English (by default: input.unsupported_language error rows).")
+@click.option("--min-words", type=click.IntRange(0), default=None,
+              help="Records of fewer words go to review rather than ok; 0 turns this off [default: 25].")
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Worker processes (local engine, or the Dask LocalCluster when no --scheduler).")
 @click.option("--chunk-size", type=int, default=None, help="Records per chunk, the unit of work and of resuming [default: 500].")
@@ -67,6 +69,7 @@ def batch(
     trust_model: bool,
     allow_private: bool,
     any_language: bool,
+    min_words: int | None,
     workers: int,
     chunk_size: int | None,
     resume: bool,
@@ -115,6 +118,7 @@ def batch(
             review_below=review_below, reject_below=reject_below,
             allow_private=allow_private or None,
             language_check=False if any_language else None,
+            min_words_to_pass=min_words,
         )
     except (TypeError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc

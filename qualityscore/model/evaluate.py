@@ -138,11 +138,21 @@ def page_design_matrix(bundle, pages: Sequence[Page], *, n_jobs: int = 1) -> np.
     return design_matrix([p.text for p in pages], feats)
 
 
-def score_matrix(scorer, X: np.ndarray, *, chunk: int = 500) -> Scored:  # type: ignore[no-untyped-def]
+def word_counts(pages: Sequence[Page]) -> list[int]:
+    """Each page's words as the signals count them (``Analysis.words``)."""
+    from ..text import Doc
+
+    return [Doc(p.text).word_count for p in pages]
+
+
+def score_matrix(scorer, X: np.ndarray, words: Sequence[int], *, chunk: int = 500) -> Scored:  # type: ignore[no-untyped-def]
+    """Scores and decisions for the rows of ``X``; ``words`` (``word_counts``) lets a short
+    page be held back from ok as ``Scorer.decide_page`` does."""
     parts = [scorer.bundle.model.predict_proba(X[i : i + chunk])[:, 1] for i in range(0, len(X), chunk)]
     p_low = np.concatenate(parts) if parts else np.zeros(0)
     scores = 100.0 * (1.0 - p_low)
-    return Scored(p_low=p_low, scores=scores, decisions=[scorer.decide(float(s)) for s in scores])
+    decisions = [scorer.decide_page(float(s), n) for s, n in zip(scores, words, strict=True)]
+    return Scored(p_low=p_low, scores=scores, decisions=decisions)
 
 
 def decision_rates(decisions: Sequence[str]) -> dict[str, Any]:
@@ -158,7 +168,7 @@ def ok_rates(scorer, samples: dict[str, list[corpora.Sample]], *, n_jobs: int = 
     out: dict[str, dict[str, Any]] = {}
     for name, rows in samples.items():
         pages = [Page(text=s.content, source=s.id) for s in rows]
-        scored = score_matrix(scorer, page_design_matrix(scorer.bundle, pages, n_jobs=n_jobs))
+        scored = score_matrix(scorer, page_design_matrix(scorer.bundle, pages, n_jobs=n_jobs), word_counts(pages))
         out[name] = decision_rates(scored.decisions)
     return out
 
@@ -208,7 +218,7 @@ def healthstory_eval(scorer, data_dir: Path, *, n_jobs: int = 1) -> dict[str, An
     if not rows:
         return None
     pages = [Page(text=s.content, source=s.id) for s in rows]
-    scored = score_matrix(scorer, page_design_matrix(scorer.bundle, pages, n_jobs=n_jobs))
+    scored = score_matrix(scorer, page_design_matrix(scorer.bundle, pages, n_jobs=n_jobs), word_counts(pages))
     ratings = np.asarray([s.rating for s in rows], dtype=float)
     return healthstory_metrics(scored.scores, ratings, scored.decisions)
 
@@ -611,7 +621,7 @@ def run_evaluation(
     pages += spun + [Page(text=s.content, source=s.id) for s in stories]
     pages += [Page(text=s.content, source=s.id) for s in news] + promoted
     log(f"scoring {len(pages)} held-out texts with the shipped model ...")
-    scored = score_matrix(scorer, page_design_matrix(bundle, pages, n_jobs=n_jobs))
+    scored = score_matrix(scorer, page_design_matrix(bundle, pages, n_jobs=n_jobs), word_counts(pages))
     n_med, n_coch, n_spun = len(clean["medquad"]), len(clean["cochrane_pls"]), len(spun)
     cuts = np.cumsum([0, n_med, n_coch, n_spun, len(stories), len(news), len(promoted)])
 

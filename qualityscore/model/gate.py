@@ -14,7 +14,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -77,6 +76,7 @@ class GateSample:
     inputs: dict[str, np.ndarray]  # sample name -> design matrix
     labels: dict[str, np.ndarray]  # sample name -> 1 = low quality
     digests: dict[str, str]  # digests of the corpora as read now
+    words: dict[str, list[int]]  # sample name -> each page's words (Analysis.words)
 
 
 def build_sample(bundle, baseline: dict[str, Any], data_dir: Path | None = None, *, n_jobs: int = 1) -> GateSample:  # type: ignore[no-untyped-def]
@@ -84,7 +84,7 @@ def build_sample(bundle, baseline: dict[str, Any], data_dir: Path | None = None,
 
     One process by default: for a few hundred texts, starting workers costs more than it saves.
     """
-    from .evaluate import heldout_clean, page_design_matrix
+    from .evaluate import heldout_clean, page_design_matrix, word_counts
     from .features import page_of
     from .train import corpus_digest
 
@@ -122,7 +122,8 @@ def build_sample(bundle, baseline: dict[str, Any], data_dir: Path | None = None,
     for n in names:
         inputs[n] = X[start : start + len(chosen[n])]
         start += len(chosen[n])
-    return GateSample(resources=resources_key(bundle), inputs=inputs, labels=labels, digests=digests)
+    return GateSample(resources=resources_key(bundle), inputs=inputs, labels=labels, digests=digests,
+                      words={n: word_counts(chosen[n]) for n in names})
 
 
 def _at_least(name: str, measured: float | None, minimum: float | None, note: str = "") -> Check:
@@ -144,7 +145,8 @@ def check_gate(
     """Every pinned minimum against this bundle; ``sample`` is reused when its features fit."""
     from threadpoolctl import threadpool_limits
 
-    from ..scorer import Scorer
+    from ..scorer import decision_for
+    from ..settings import DEFAULT_SETTINGS
 
     if sample is None or sample.resources != resources_key(bundle):
         sample = build_sample(bundle, baseline, data_dir)
@@ -162,17 +164,20 @@ def check_gate(
         "training_data_digests", "fail" if differs else "pass", ", ".join(differs) or "as pinned", "as pinned",
         "the model was trained on other data than the baseline was measured with" if differs else ""))
 
-    # The Scorer's own decision rule, with the bundle's thresholds, without building its
-    # signal set (which the sample's precomputed features make unnecessary).
+    # The Scorer's own decision rule, with the bundle's thresholds and the default
+    # settings, without building its signal set (which the sample's precomputed features
+    # make unnecessary).
     th = bundle.thresholds
-    cuts = SimpleNamespace(review_below=float(th.get("review_below", 50.0)),
-                           reject_below=float(th.get("reject_below", 20.0)))
+    cuts = {"review_below": float(th.get("review_below", 50.0)),
+            "reject_below": float(th.get("reject_below", 20.0)),
+            "min_words_to_pass": DEFAULT_SETTINGS.min_words_to_pass}
 
     def decisions(name: str) -> tuple[np.ndarray, list[str]]:
         X = sample.inputs[name]
         with threadpool_limits(1):
             p = bundle.model.predict_proba(X)[:, 1] if len(X) else np.zeros(0)
-        return p, [Scorer.decide(cuts, 100.0 * (1.0 - float(x))) for x in p]  # type: ignore[arg-type]
+        return p, [decision_for(100.0 * (1.0 - float(x)), n, **cuts)
+                   for x, n in zip(p, sample.words[name], strict=True)]
 
     for name, key in (("medquad", "medquad_ok_rate"), ("cochrane_pls", "cochrane_ok_rate"),
                       ("onestop", "onestop_ok_rate")):

@@ -37,6 +37,7 @@ def feature_names() -> list[str]:
 class Analysis:
     features: dict[str, float]
     findings: tuple[Finding, ...]
+    words: int = 0  # the page's word tokens (numbers excluded), as the signals count them
 
 
 class SignalSet:
@@ -65,7 +66,7 @@ class SignalSet:
                 features[f"{fam.family}.{name}"] = float(out.features[name])
             findings.extend(out.findings)
         findings.sort(key=lambda f: (f.start, f.end, f.rule))
-        return Analysis(features, tuple(findings))
+        return Analysis(features, tuple(findings), doc.word_count)
 
 
 __all__ = [

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from batch_testkit import WRITERS, read_rows, run_batch
+from batch_testkit import GOOD, WRITERS, read_rows, run_batch
 
 FORMATS = ("jsonl", "csv", "parquet")
 CORE = ["id", "score", "probability_low_quality", "decision", "reasons", "error_type",
@@ -122,6 +122,19 @@ def test_thresholds_from_the_command_line(tmp_path: Path, queue_jsonl: Path) -> 
                     "--reject-below", "0")
     assert res.exit_code == 0, res.output
     assert {r["decision"] for r in read_rows(out)} == {"review"}
+
+
+def test_short_records_go_to_review_unless_min_words_says_otherwise(tmp_path: Path) -> None:
+    snippet = "Diabetes is a chronic condition. Talk to your doctor about your blood sugar."
+    src = WRITERS["jsonl"](tmp_path / "in.jsonl", [{"id": "s", "text": snippet}, {"id": "g", "text": GOOD}])
+    out, off = tmp_path / "out.jsonl", tmp_path / "off.jsonl"
+    assert run_batch(str(src), "-o", str(out)).exit_code == 0
+    assert run_batch(str(src), "-o", str(off), "--min-words", "0").exit_code == 0
+    rows, rows_off = read_rows(out), read_rows(off)
+    assert [r["decision"] for r in rows] == ["review", "ok"]
+    assert "input.short_text" in rows[0]["reasons"]
+    assert [r["decision"] for r in rows_off] == ["ok", "ok"]
+    assert [r["score"] for r in rows] == [r["score"] for r in rows_off]
 
 
 def test_summary_json_counts_match_the_rows(tmp_path: Path, records: list[dict[str, Any]]) -> None:

@@ -178,13 +178,16 @@ def test_fold_refit_shortcut_equals_fitting_the_whole_pipeline() -> None:
 
 def test_batch_scoring_equals_the_scorer(scorer) -> None:  # type: ignore[no-untyped-def]
     from qualityscore.extract.sources import read_path
+    from qualityscore.page import Page
 
-    pages = [read_path(EXAMPLES / "spun-remedy.html"), read_path(EXAMPLES / "leaflet.txt")]
-    batch = ev.score_matrix(scorer, ev.page_design_matrix(scorer.bundle, pages))
+    pages = [read_path(EXAMPLES / "spun-remedy.html"), read_path(EXAMPLES / "leaflet.txt"),
+             Page(text="Diabetes is a chronic condition. Talk to your doctor about it.")]
+    batch = ev.score_matrix(scorer, ev.page_design_matrix(scorer.bundle, pages), ev.word_counts(pages))
     for page, p, d in zip(pages, batch.p_low, batch.decisions, strict=True):
         one = scorer.score_page(page)
         assert p == pytest.approx(one.probability_low_quality, abs=1e-12)
         assert d == one.decision
+    assert batch.decisions[1:] == ["ok", "review"]  # the short page is held back, as by the Scorer
 
 
 # -- model card ------------------------------------------------------------------------

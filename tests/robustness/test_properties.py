@@ -177,7 +177,11 @@ def test_scorer_is_bounded_and_deterministic(scorer, content: str) -> None:  # t
     assert 0.0 <= result.score <= 100.0
     assert 0.0 <= result.probability_low_quality <= 1.0
     assert math.isclose(result.score, 100.0 * (1.0 - result.probability_low_quality), abs_tol=1e-9)
-    assert result.decision == scorer.decide(result.score)
+    words = Doc(page.text).word_count
+    assert result.decision == scorer.decide_page(result.score, words)
+    held_back = scorer.decide(result.score) == "ok" and words < scorer.settings.min_words_to_pass
+    assert (result.decision == "review") if held_back else (result.decision == scorer.decide(result.score))
+    assert any(f.rule == "input.short_text" for f in result.findings) == (held_back and scorer.settings.max_findings > 0)
     assert len(result.findings) <= scorer.settings.max_findings
     assert_offsets_round_trip(page.text, result.findings)
     row = result.to_dict()
