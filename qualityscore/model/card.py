@@ -127,6 +127,9 @@ def _evaluation_lines(ev: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(card: dict[str, Any]) -> str:
+    from ..settings import DEFAULT_SETTINGS
+
+    min_words = DEFAULT_SETTINGS.min_words_to_pass
     td = card.get("training_data", {})
     lines = [
         f"# Model card: {card.get('model_file')}",
@@ -202,7 +205,8 @@ def render_markdown(card: dict[str, Any]) -> str:
     lines += [
         "## Decision thresholds",
         "",
-        f"- `reject` when score < {th.get('reject_below')}; `review` when score < {th.get('review_below')}; otherwise `ok`",
+        f"- `reject` when score < {th.get('reject_below')}; `review` when score < {th.get('review_below')}; otherwise `ok` "
+        f"(`review` for a page under {min_words} words: the Scorer's short-page rule, not the model's)",
     ]
     if "reject_precision_target" in th:
         lines += [
@@ -227,13 +231,18 @@ def render_markdown(card: dict[str, Any]) -> str:
         "pages unlike all of these (forums, social media, product listings) are out of scope "
         "and score unpredictably.",
         "- Spin evidence comes from a curated lexicon plus learned word statistics. Pages spun "
-        "with substitutions outside the lexicon, and not otherwise promotional, mostly pass "
-        "(measured by `evaluation/lexicon_holdout.py`; see the README).",
-        "- Prices and reported claims still raise findings on news stories, though the model "
-        "no longer rejects most news for them (`evaluation/false_alarms.py`). Lexicon swaps "
-        "are quoted on 7% of 4-5-star HealthStory stories and 2% of Sondhi's reliable pages "
-        "(`evaluation/spin_evidence.py`); the per-token tagger's `spin.unlikely_word` fires "
-        "as often on reliable pages as on unreliable ones (7%).",
+        "with substitutions outside the lexicon, and not otherwise promotional, are caught "
+        "about half the time, and lightly spun ones (a few swaps per 100 words) mostly pass; "
+        "most of the swapped words themselves are not pointed out "
+        "(`evaluation/lexicon_holdout.py`, `foreign_spinner.py`, `spin_heldout.py`; see the README).",
+        "- Prices and reported claims still raise findings on news stories: stories that "
+        "report on supplements and cures draw many of the false alarms on well-rated news, "
+        "with their own words (\"natural\", \"product\", prices, \"cure for\"; "
+        "`evaluation/false_alarms.py`). The per-token tagger's `spin.unlikely_word` also "
+        "quotes words of sound pages, web-page residue among them "
+        "(`evaluation/spin_evidence.py` counts every spin rule's findings per source).",
+        f"- A page of fewer than `Settings.min_words_to_pass` words ({min_words}) is never `ok`: on so "
+        "little text the score is weak evidence (`evaluation/short_pages.py`).",
         "- Link features exist only for HTML input; plain text is scored without them.",
         "- The thresholds are tuned on Sondhi out-of-fold scores: their precision and recall "
         "targets hold for pages like Sondhi's, not necessarily for other sources.",
