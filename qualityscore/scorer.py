@@ -221,7 +221,9 @@ class Scorer:
                 data = sys.stdin.buffer.read(self.settings.max_input_bytes + 1)
                 page = page_from_bytes(data, source="-", settings=self.settings)
                 return self.score_page(page)
-            if source.lower().startswith(("http://", "https://")):
+            if source.lower().startswith(("http://", "https://")) or (
+                _URL_LIKE.match(source) and not Path(source).exists()
+            ):  # an ftp:// or file:// URL gets the fetcher's "only http and https", not "no such file"
                 return self.score_url(source)
             return self.score_path(source)
         except Exception as exc:
@@ -293,6 +295,7 @@ class Scorer:
 
 
 _WORD_CHAR = re.compile(r"\w")
+_URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def decision_for(

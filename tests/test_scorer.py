@@ -196,3 +196,18 @@ def test_the_short_page_finding_keeps_its_place_under_max_findings() -> None:
     r = Scorer.load(max_findings=1).score(SHORT_CLEAN)
     assert r.decision == "review"
     assert [f.rule for f in r.findings] == ["input.short_text"]
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/page.html", "file:///etc/passwd", "gopher://x/1"])
+def test_a_url_of_another_scheme_is_refused_as_a_url_not_as_a_missing_file(scorer: Scorer, url: str) -> None:
+    r = scorer.score_source(url)
+    assert r.error is not None and r.error.type == "fetch.invalid_url", r.error
+    assert "only http and" in r.error.message and r.decision is None
+
+
+def test_a_file_whose_name_looks_like_a_url_is_still_read(scorer: Scorer, tmp_path, monkeypatch, leaflet_text: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes:").mkdir()
+    (tmp_path / "notes:" / "x.txt").write_text(leaflet_text, "utf-8")
+    r = scorer.score_source("notes://x.txt")  # the file notes:/x.txt exists: it is read
+    assert r.error is None and r.decision == "ok"
