@@ -92,7 +92,7 @@ class ErrorInfo:
         return {"type": self.type, "message": self.message}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Result:
     """The verdict on one input. An error result has no score and no decision."""
 
@@ -157,6 +157,15 @@ class Result:
             "error": None if self.error is None else self.error.to_dict(),
             "model_version": self.model_version,
         }
+
+    def __repr__(self) -> str:
+        """One line: the verdict and its first reasons, not the ~60 signals (``to_dict``)."""
+        if self.error is not None:
+            return f"Result(source={self.source!r}, error={self.error.type!r}, message={self.error.message!r})"
+        score = "None" if self.score is None else f"{self.score:.1f}"
+        reasons = ", ".join(f"{f.rule} {f.text[:40]!r}" for f in self.reasons())
+        return (f"Result(source={self.source!r}, score={score}, decision={self.decision!r}, "
+                f"findings={len(self.findings)}, reasons=[{reasons}])")
 
 
 def _json_number(value: float) -> float | None:

@@ -70,3 +70,16 @@ def test_reasons_follow_the_decision() -> None:
     assert rules("ok", (*fs, cta)) == ["promotion.call_to_action"]
     assert rules("reject", fs[1:]) == ["credibility.disclaimer", "words.high_quality_term"]
     assert rules("ok", ()) == []
+
+
+def test_result_repr_is_one_line_with_the_verdict_not_every_signal() -> None:
+    from qualityscore.page import ErrorInfo, Finding, Result
+
+    f = Finding("promotion", "promotion.call_to_action", 0, 9, "Order now", weight=1.0)
+    r = Result(source="p.txt", score=12.34, decision="reject", findings=(f,),
+               signals={f"s.{i}": float(i) for i in range(60)})
+    text = repr(r)
+    assert text == ("Result(source='p.txt', score=12.3, decision='reject', findings=1, "
+                    "reasons=[promotion.call_to_action 'Order now'])")
+    err = Result(source="x", error=ErrorInfo("input.empty", "nothing to read"))
+    assert repr(err) == "Result(source='x', error='input.empty', message='nothing to read')"
