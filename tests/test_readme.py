@@ -34,3 +34,47 @@ def test_the_json_example_in_the_readme_is_the_real_output(scorer: Scorer) -> No
     for name, value in shown["signals"].items():  # the README shows the first few
         assert real["signals"][name] == value, name
     assert shown["findings"] == real["findings"][: len(shown["findings"])]
+
+
+def _results_rows() -> list[str]:
+    section = README.split("### Results", 1)[1].split("\n### ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("| ")]
+
+
+def _row(rows: list[str], label: str, *, after: int = 0) -> str:
+    """The result column of the row that starts with ``label`` (or of the ``after``-th row below it)."""
+    [i] = [i for i, r in enumerate(rows) if r.startswith(f"| {label}")]
+    return rows[i + after].split("|")[2].strip()
+
+
+def test_the_readme_results_table_quotes_the_committed_evaluation() -> None:
+    """Each headline figure of evaluation/reports/summary.json is in its row of the
+    README's Results table, and the section names the evaluated model."""
+    summary = json.loads((ROOT / "evaluation" / "reports" / "summary.json").read_text("utf-8"))
+    section = README.split("### Results", 1)[1].split("\n### ", 1)[0]
+    assert f"`{summary['model_version']}`" in section
+    assert summary["model_created"][:19] in section
+    rows = _results_rows()
+    cv, site, hs = summary["sondhi_cv"], summary["sondhi_site_cv"], summary["healthstory"]
+    expected: dict = {
+        "Sondhi 5-fold stratified CV": [f"**{cv['accuracy']:.3f}**"],
+        "Sondhi 5-fold **site-grouped** CV": [f"**{site['accuracy']:.3f}**"],
+        "held-out MedQuAD answers": [f"**{100 * summary['medquad_ok_rate']:.1f}%**"],
+        "held-out Cochrane summaries": [f"**{100 * summary['cochrane_ok_rate']:.1f}%**"],
+        "held-out **general news**": [f"**{100 * summary['onestop_ok_rate']:.1f}%**"],
+        "spun versions of the held-out": [f"{100 * summary['heldout_spun']['flagged_rate']:.1f}%"],
+        "promoted versions of the held-out news": [
+            f"{100 * summary['heldout_promoted_news']['flagged_rate']:.1f}%"],
+        "HealthStory: Spearman": [f"{hs['spearman']:.2f}"],
+        "HealthStory: ROC-AUC": [f"{hs['roc_auc']:.3f}"],
+    }
+    # Each CV's ROC-AUC and F1 are on the row below its accuracy.
+    expected["Sondhi 5-fold stratified CV", 1] = [f"{cv['roc_auc']:.3f} / {cv['f1_unreliable']:.3f}"]
+    expected["Sondhi 5-fold **site-grouped** CV", 1] = [f"{site['roc_auc']:.3f} / {site['f1_unreliable']:.3f}"]
+    wrong = {}
+    for key, values in expected.items():
+        label, after = key if isinstance(key, tuple) else (key, 0)
+        shown = _row(rows, label, after=after)
+        if not all(shown.startswith(v) for v in values):
+            wrong[key] = (shown, values)
+    assert not wrong, f"README Results rows disagree with summary.json: {wrong}"
