@@ -29,6 +29,9 @@ _FORMATS = click.Choice(["jsonl", "csv", "parquet"])
 @click.option("--html-field", default="html", show_default=True, help="Field holding HTML.")
 @click.option("--url-field", default="url", show_default=True, help="Field holding a URL to fetch (safely, as `score` does).")
 @click.option("--keep", multiple=True, metavar="COL", help="Copy this input column to the output (repeatable).")
+@click.option("--label-field", default=None, metavar="COL",
+              help="A labeled queue: COL holds each record's label (low/high, spam/ham, 1/0; 1 = low quality). "
+                   "It is kept in the output, and the summary says how scores and decisions agree with it.")
 @click.option("--review-below", type=float, default=None, help="Scores below this go to review (default: from the model).")
 @click.option("--reject-below", type=float, default=None, help="Scores below this are rejected (default: from the model).")
 @click.option("--observe-only", is_flag=True, help="Score without deciding: the decision column stays empty.")
@@ -60,6 +63,7 @@ def batch(
     html_field: str,
     url_field: str,
     keep: tuple[str, ...],
+    label_field: str | None,
     review_below: float | None,
     reject_below: float | None,
     observe_only: bool,
@@ -88,6 +92,7 @@ def batch(
       qualityscore batch queue.jsonl -o scored.parquet --workers 4
       qualityscore batch queue.csv -o scored.csv --keep title --summary-json summary.json
       qualityscore batch queue.parquet -o scored.parquet --resume
+      qualityscore batch labeled.jsonl -o scored.jsonl --label-field label
       qualityscore batch queue.parquet -o scored.parquet --scheduler tcp://10.0.0.5:8786
     """
     from ..errors import ModelError
@@ -134,7 +139,8 @@ def batch(
         input_format=input_format,
         output_format=output_format,
         fields=Fields(id=id_field, text=text_field, html=html_field, url=url_field),
-        keep=tuple(keep),
+        keep=tuple(keep) + ((label_field,) if label_field and label_field not in keep else ()),
+        label_field=label_field or None,
         observe_only=observe_only,
         workers=workers,
         chunk_size=DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size,

@@ -179,6 +179,11 @@ class PartStore:
         shutil.rmtree(self.directory)
 
 
+def _add(summary: Summary, row: dict[str, Any]) -> None:
+    label = row.get(summary.label_field) if summary.label_field is not None else None
+    summary.add(row["decision"], row["error_type"], row["reasons"], row.get("score"), label)
+
+
 # -- JSONL and CSV ----------------------------------------------------------------------
 def _json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
@@ -203,7 +208,7 @@ def _assemble_jsonl(paths: list[Path], tmp: Path, summary: Summary) -> None:
     with open(tmp, "w", encoding="utf-8", newline="\n") as out:
         for line, row in _jsonl_rows(paths):
             out.write(line)
-            summary.add(row["decision"], row["error_type"], row["reasons"])
+            _add(summary, row)
 
 
 def _csv_cell(value: Any) -> str:
@@ -224,7 +229,7 @@ def _assemble_csv(paths: list[Path], tmp: Path, keep: tuple[str, ...], summary: 
         writer = csv.writer(out)
         writer.writerow(columns)
         for _, row in _jsonl_rows(paths):
-            summary.add(row["decision"], row["error_type"], row["reasons"])
+            _add(summary, row)
             cells = []
             for c in columns:
                 v = row.get(c)
@@ -290,13 +295,11 @@ def _assemble_parquet(
     with pq.ParquetWriter(tmp, target) as writer:
         for p in paths:
             table = _conform(pq.read_table(p), target)
-            for decision, error_type, reasons in zip(
-                table.column("decision").to_pylist(),
-                table.column("error_type").to_pylist(),
-                table.column("reasons").to_pylist(),
-                strict=True,
-            ):
-                summary.add(decision, error_type, reasons)
+            names = ["decision", "error_type", "reasons", "score"]
+            if summary.label_field is not None:
+                names.append(summary.label_field)
+            for row in table.select(names).to_pylist():
+                _add(summary, row)
             writer.write_table(table)
         if not paths:
             writer.write_table(target.empty_table())

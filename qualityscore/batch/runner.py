@@ -71,6 +71,9 @@ class BatchConfig:
     output_format: str | None = None
     fields: Fields = field(default_factory=Fields)
     keep: tuple[str, ...] = ()
+    # A kept column holding each record's label: the summary compares scores and
+    # decisions with it (summary.LabelStats).
+    label_field: str | None = None
     observe_only: bool = False
     workers: int = 1
     chunk_size: int = DEFAULT_CHUNK_SIZE
@@ -167,6 +170,7 @@ def run_batch(config: BatchConfig, progress: Progress | None = None) -> Summary:
         engine = None
 
         summary = Summary(
+            label_field=config.label_field,
             info={
                 "output": str(config.output),
                 "input": config.input,

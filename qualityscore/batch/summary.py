@@ -1,4 +1,6 @@
-"""Counts over a finished batch: per decision, per error type, per reason (rule code).
+"""Counts over a finished batch: per decision, per error type, per reason (rule code),
+and, for a labeled queue (``--label-field``), how the scores and decisions agree with
+the labels.
 
 Built from the output rows themselves while they are assembled, so a resumed run's
 summary covers every row, including those scored before the interruption.
@@ -13,6 +15,80 @@ from typing import Any
 DECISIONS = ("ok", "review", "reject")
 # Rules listed in the text summary (the JSON summary has them all).
 TEXT_TOP_RULES = 10
+# Label values, compared lower-cased: the positive class is low quality, as in
+# probability_low_quality. Anything else is counted as an unknown label, never guessed.
+LOW_LABELS = frozenset({"low", "spam", "unreliable", "bad", "low_quality", "low-quality", "1", "true", "yes"})
+HIGH_LABELS = frozenset({"high", "ham", "reliable", "good", "high_quality", "high-quality", "0", "false", "no"})
+
+
+def label_class(value: Any) -> str | None:
+    """"low", "high", or None (missing or not a label we know) for a label cell."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    if text in LOW_LABELS:
+        return "low"
+    if text in HIGH_LABELS:
+        return "high"
+    return None
+
+
+@dataclass
+class LabelStats:
+    """Scores and decisions against the labels, in constant memory.
+
+    Scores are counted per label in 0.1-point bins (the output's own rounding), so the
+    ROC-AUC is the exact Mann-Whitney statistic of the scores as written."""
+
+    rows: Counter[str] = field(default_factory=Counter)  # low / high / unknown / missing
+    errors: Counter[str] = field(default_factory=Counter)  # error rows per label class
+    decisions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (label, decision)
+    bins: dict[str, list[int]] = field(default_factory=lambda: {"low": [0] * 1001, "high": [0] * 1001})
+
+    def add(self, label: Any, score: float | None, decision: str | None, error: bool) -> None:
+        cls = label_class(label)
+        key = cls or ("missing" if label is None or str(label).strip() == "" else "unknown")
+        self.rows[key] += 1
+        if cls is None:
+            return
+        if error or score is None:
+            self.errors[cls] += 1
+            return
+        self.bins[cls][min(max(round(float(score) * 10), 0), 1000)] += 1
+        if decision:
+            self.decisions[cls, decision] += 1
+
+    def roc_auc(self) -> float | None:
+        """P(a low page scores below a high one), ties counting half."""
+        low, high = self.bins["low"], self.bins["high"]
+        n_low, n_high = sum(low), sum(high)
+        if not n_low or not n_high:
+            return None
+        above, total = n_high, 0.0
+        for b in range(1001):
+            above -= high[b]
+            total += low[b] * (above + 0.5 * high[b])
+        return total / (n_low * n_high)
+
+    def flagging(self, flagged: tuple[str, ...]) -> dict[str, Any]:
+        """Precision and recall of treating ``flagged`` decisions as "low quality"."""
+        tp = sum(self.decisions["low", d] for d in flagged)
+        fp = sum(self.decisions["high", d] for d in flagged)
+        low = sum(self.decisions["low", d] for d in DECISIONS)
+        return {"flagged": tp + fp, "precision": tp / (tp + fp) if tp + fp else None,
+                "recall": tp / low if low else None}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": {k: self.rows.get(k, 0) for k in ("low", "high", "unknown", "missing")},
+            "error_rows": {k: self.errors.get(k, 0) for k in ("low", "high")},
+            "roc_auc": self.roc_auc(),
+            "decisions": {lab: {d: self.decisions.get((lab, d), 0) for d in DECISIONS} for lab in ("low", "high")},
+            "review_or_reject": self.flagging(("review", "reject")),
+            "reject": self.flagging(("reject",)),
+        }
 
 
 @dataclass
@@ -24,9 +100,14 @@ class Summary:
     error_types: Counter[str] = field(default_factory=Counter)
     rules: Counter[str] = field(default_factory=Counter)
     info: dict[str, Any] = field(default_factory=dict)
+    label_field: str | None = None  # the kept column that holds each record's label
+    labels: LabelStats = field(default_factory=LabelStats)
 
-    def add(self, decision: str | None, error_type: str | None, reasons: Any) -> None:
+    def add(self, decision: str | None, error_type: str | None, reasons: Any,
+            score: float | None = None, label: Any = None) -> None:
         self.records += 1
+        if self.label_field is not None:
+            self.labels.add(label, score, decision, bool(error_type))
         if error_type:
             self.errors += 1
             self.error_types[error_type] += 1
@@ -46,6 +127,8 @@ class Summary:
             "decisions": {} if observe_only else {d: self.decisions.get(d, 0) for d in DECISIONS},
             "error_types": dict(_ranked(self.error_types)),
             "top_rules": dict(_ranked(self.rules)),
+            **({"labels": {"field": self.label_field, **self.labels.to_dict()}}
+               if self.label_field is not None else {}),
             **self.info,
         }
 
@@ -76,8 +159,30 @@ class Summary:
         if self.rules:
             top = _ranked(self.rules)[:TEXT_TOP_RULES]
             lines.append("  top rules   " + " · ".join(f"{r} {n:,}" for r, n in top))
+        if self.label_field is not None:
+            lines += self._label_lines()
         lines += [f"  warning     {w}" for w in info.get("warnings", ())]
         return "\n".join(lines)
+
+    def _label_lines(self) -> list[str]:
+        d = self.labels.to_dict()
+        rows, errs = d["rows"], d["error_rows"]
+        odd = "".join(f" · {k} {rows[k]:,}" for k in ("unknown", "missing") if rows[k])
+        lines = [f"  labels      low {rows['low']:,} · high {rows['high']:,}{odd} (column {self.label_field!r})"]
+        if errs["low"] or errs["high"]:
+            lines.append(f"              errors: {errs['low']:,} of the low, {errs['high']:,} of the high")
+        auc = d["roc_auc"]
+        lines.append("  vs labels   ROC-AUC " + (f"{auc:.3f}" if auc is not None else "n/a (needs both labels)"))
+        if not self.info.get("observe_only"):
+            for name, key in (("review+reject", "review_or_reject"), ("reject", "reject")):
+                f = d[key]
+                lines.append(f"              {name}: precision {_share(f['precision'])}, "
+                             f"recall {_share(f['recall'])} ({f['flagged']:,} flagged)")
+        return lines
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
