@@ -136,16 +136,32 @@ def _data_dir_or_exit(data_dir: Path | None) -> Path:
 @click.option("--jobs", type=int, default=2, show_default=True, help="Processes for feature extraction.")
 @click.option("--cv/--no-cv", default=True, show_default=True, help="Run Sondhi cross-validation for the card and thresholds.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def train(data_dir: Path | None, out: Path | None, jobs: int, cv: bool, seed: int) -> None:
-    """Train the model from the corpora and labeled/, write it with its model card."""
+@click.option("--labeled", "user", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Your own labeled pages (JSONL: label, and html, text or content+format), added to "
+                   "training; repeatable. The model card records each file's digest.")
+def train(data_dir: Path | None, out: Path | None, jobs: int, cv: bool, seed: int, user: tuple[Path, ...]) -> None:
+    """Train the model from the corpora and labeled/, write it with its model card.
+
+    \b
+    Examples:
+      qualityscore train                                   # the shipped model's recipe
+      qualityscore train --labeled ours.jsonl --out ours.skops
+      qualityscore score --model ours.npz page.html        # then score with it
+    """
     from .model.bundle import default_training_output, runtime_path_for
+    from .model.corpora import LabeledFileError
     from .model.train import train_and_save
 
     d = _data_dir_or_exit(data_dir)
     out = out or default_training_output()
     if out.suffix != ".skops":
         raise click.UsageError(f"--out must end in .skops (the runtime file is written beside it as .npz): {out}")
-    bundle = train_and_save(d, out, n_jobs=jobs, run_cv=cv, seed=seed, log=lambda m: click.echo(m, err=True))
+    try:
+        bundle = train_and_save(d, out, n_jobs=jobs, run_cv=cv, seed=seed, user=user,
+                                log=lambda m: click.echo(m, err=True))
+    except LabeledFileError as exc:
+        click.echo(f"qualityscore: error: {exc}", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
     click.echo(json.dumps(bundle.metadata.get("metrics", {}), indent=2))
     click.echo(f"wrote {out} and {runtime_path_for(out)}", err=True)
 

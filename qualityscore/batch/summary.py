@@ -12,29 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..labels import label_class
+
 DECISIONS = ("ok", "review", "reject")
 # Rules listed in the text summary (the JSON summary has them all).
 TEXT_TOP_RULES = 10
-# Label values, compared lower-cased: the positive class is low quality, as in
-# probability_low_quality. Anything else is counted as an unknown label, never guessed.
-LOW_LABELS = frozenset({"low", "spam", "unreliable", "bad", "low_quality", "low-quality", "1", "true", "yes"})
-HIGH_LABELS = frozenset({"high", "ham", "reliable", "good", "high_quality", "high-quality", "0", "false", "no"})
-
-
-def label_class(value: Any) -> str | None:
-    """"low", "high", or None (missing or not a label we know) for a label cell."""
-    if value is None:
-        return None
-    text = str(value).strip().lower()
-    if isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    if text in LOW_LABELS:
-        return "low"
-    if text in HIGH_LABELS:
-        return "high"
-    return None
-
-
 @dataclass
 class LabelStats:
     """Scores and decisions against the labels, in constant memory.

@@ -67,6 +67,61 @@ def labeled_pages(path: Path | None = None) -> Iterator[Sample]:
             )
 
 
+class LabeledFileError(ValueError):
+    """A user's labeled file that training cannot use, with the file and line."""
+
+
+def user_labeled(path: Path) -> list[Sample]:
+    """A user's labeled pages (``train --labeled FILE``), JSON Lines, one page per line.
+
+    Each object needs a ``label`` (``qualityscore.labels``: low/high, spam/ham, 1/0, ...)
+    and the page in ``html`` (parsed as HTML), ``text`` (plain text), or ``content`` with
+    ``format`` "html" or "text" (the schema of ``labeled/pages.jsonl``); ``id`` is
+    optional. Any line that does not fit raises LabeledFileError naming it: a training
+    set is not silently cut short.
+    """
+    from ..labels import label_class
+
+    out: list[Sample] = []
+    seen: set[str] = set()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabeledFileError(f"{path}: cannot read it as UTF-8 text ({exc})") from exc
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabeledFileError(f"{where}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise LabeledFileError(f"{where}: not a JSON object")
+        cls = label_class(row.get("label"))
+        if cls is None:
+            raise LabeledFileError(f"{where}: label {row.get('label')!r} is not one of low/high, "
+                                   "spam/ham, unreliable/reliable, 1/0, true/false")
+        if isinstance(row.get("html"), str) and row["html"].strip():
+            content, is_html = row["html"], True
+        elif isinstance(row.get("text"), str) and row["text"].strip():
+            content, is_html = row["text"], False
+        elif isinstance(row.get("content"), str) and row["content"].strip() and row.get("format") in ("html", "text"):
+            content, is_html = row["content"], row["format"] == "html"
+        else:
+            raise LabeledFileError(f"{where}: no page: give a non-empty 'html' or 'text', or "
+                                   "'content' with 'format' \"html\" or \"text\"")
+        rid = str(row.get("id") if row.get("id") not in (None, "") else f"{path.name}:{n}")
+        if rid in seen:
+            raise LabeledFileError(f"{where}: id {rid!r} appears twice")
+        seen.add(rid)
+        out.append(Sample(id=f"user/{rid}", corpus="user", content=content, is_html=is_html,
+                          label=LOW if cls == "low" else HIGH, group=f"user/{rid}"))
+    if not out:
+        raise LabeledFileError(f"{path}: no labeled pages")
+    return out
+
+
 def sondhi(data_dir: Path) -> Iterator[Sample]:
     root = data_dir / "sondhi"
     for sub, label in (("reliable", HIGH), ("unreliable", LOW)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -322,12 +322,22 @@ def build_training_set(
     cache: PageCache | None = None,
     log: Callable[[str], None] = lambda _m: None,
     lexicon: Lexicon | None = None,
+    user: Sequence[Path] = (),
 ) -> TrainingSet:
     """Every training row. ``lexicon`` replaces the shipped spin lexicon everywhere it is
     used: spin resources, the tagger's training spam, the simulated spam and (through
-    ``matrices``) the spin signals."""
+    ``matrices``) the spin signals. ``user``: the user's labeled files
+    (``corpora.user_labeled``), added as the project's labeled pages are (HTML pages
+    also as plain text), in corpus ``user``."""
     cache = cache or PageCache(None)
     ts = TrainingSet(lexicon=lexicon)
+    # The user's files first: one that cannot be used stops training before any work.
+    users = {Path(p).name: corpora.user_labeled(Path(p)) for p in user}
+    if len(users) != len(user):
+        raise corpora.LabeledFileError("two --labeled files have the same name: rename one")
+    if users:
+        log("user pages: " + ", ".join(f"{name} {len(rows)} ({sum(r.label == LOW for r in rows)} low)"
+                                        for name, rows in users.items()))
 
     medquad = list(corpora.medquad(data_dir))
     cochrane_pls = list(corpora.cochrane(data_dir))
@@ -355,7 +365,7 @@ def build_training_set(
         f"on pages with mean probability >= {ts.resources.tagger_page_gate:.4f}"
     )
 
-    for s in sondhi + labeled:
+    for s in sondhi + labeled + [r for rows in users.values() for r in rows]:
         page = cache.get(s)
         ts.add(page, s.label, s.corpus, s.group)  # type: ignore[arg-type]
         if page.is_html:
@@ -394,6 +404,7 @@ def build_training_set(
         "labeled": corpus_digest(labeled),
         "medreadme": corpus_digest(list(corpora.medreadme(data_dir))),
         "thesaurus": thesaurus_digest(),  # the general-thesaurus spam's word list
+        **{f"user:{name}": corpus_digest(rows) for name, rows in users.items()},
     }
     log(f"training rows: {ts.counts()}")
     return ts
@@ -595,8 +606,10 @@ def train_and_save(
     run_cv: bool = True,
     seed: int = 0,
     log: Callable[[str], None] = lambda _m: None,
+    user: Sequence[Path] = (),
 ):  # type: ignore[no-untyped-def]
-    """Train on everything, cross-validate on Sondhi, choose thresholds, save bundle + card."""
+    """Train on everything, cross-validate on Sondhi, choose thresholds, save bundle + card.
+    ``user``: the user's labeled files (``build_training_set``)."""
     import datetime as dt
 
     from .. import __version__
@@ -605,7 +618,7 @@ def train_and_save(
     from .resources import resources_digest
 
     cache = PageCache(corpora.project_root() / "evaluation" / "cache" / "pages.jsonl")
-    ts = build_training_set(data_dir, seed=seed, cache=cache, log=log)
+    ts = build_training_set(data_dir, seed=seed, cache=cache, log=log, user=user)
     log("computing signals ...")
     X, y = matrices(ts, n_jobs=n_jobs)
     metrics: dict[str, object] = {}

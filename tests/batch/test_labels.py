@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from batch_testkit import WRITERS, make_records, read_rows, run_batch
 
-from qualityscore.batch.summary import LabelStats, label_class
+from qualityscore.batch.summary import LabelStats
+from qualityscore.labels import label_class
 
 LABELS = ("high", "low", "high", "low")  # GOOD, SPUN, GOOD_HTML, SPAM_HTML (batch_testkit.TEXTS)
 
