@@ -17,6 +17,8 @@ from ..labels import label_class
 DECISIONS = ("ok", "review", "reject")
 # Rules listed in the text summary (the JSON summary has them all).
 TEXT_TOP_RULES = 10
+
+
 @dataclass
 class LabelStats:
     """Scores and decisions against the labels, in constant memory.
