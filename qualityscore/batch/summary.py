@@ -17,6 +17,11 @@ from ..labels import label_class
 DECISIONS = ("ok", "review", "reject")
 # Rules listed in the text summary (the JSON summary has them all).
 TEXT_TOP_RULES = 10
+# Targets of the score cuts suggested for a labeled queue (LabelStats.cuts), and the
+# fewest flags a precision is trusted on (as train.choose_thresholds).
+PRECISION_TARGETS = (0.95, 0.99)
+RECALL_TARGETS = (0.9, 0.97)
+MIN_FLAGGED = 5
 
 
 @dataclass
@@ -64,6 +69,35 @@ class LabelStats:
         return {"flagged": tp + fp, "precision": tp / (tp + fp) if tp + fp else None,
                 "recall": tp / low if low else None}
 
+    def cuts(self) -> dict[str, dict[str, float] | None]:
+        """Score cuts for your queue: flagging every page that scores below ``below``,
+
+        * ``precision_P``: the highest cut whose flags are low quality with precision >= P
+          (at least MIN_FLAGGED flags), for ``--reject-below``;
+        * ``recall_R``: the lowest cut that flags >= R of the low-quality pages, for
+          ``--review-below``;
+
+        each with the precision and recall it gives. None when no cut reaches the target.
+        Computed on the written scores (0.1 points), as ``roc_auc``."""
+        low, high = self.bins["low"], self.bins["high"]
+        n_low = sum(low)
+        out: dict[str, dict[str, float] | None] = {}
+        if not n_low:
+            return {f"precision_{p}": None for p in PRECISION_TARGETS} | {f"recall_{r}": None for r in RECALL_TARGETS}
+        points = []  # (cut, precision, recall) for "score < cut", cut = 0.1 .. 100.1
+        tp = fp = 0
+        for b in range(1001):
+            tp, fp = tp + low[b], fp + high[b]
+            if tp + fp:
+                points.append((round((b + 1) / 10, 1), tp / (tp + fp), tp / n_low, tp + fp))
+        for p in PRECISION_TARGETS:
+            ok = [pt for pt in points if pt[1] >= p and pt[3] >= MIN_FLAGGED]
+            out[f"precision_{p}"] = _cut(ok[-1]) if ok else None
+        for r in RECALL_TARGETS:
+            ok = [pt for pt in points if pt[2] >= r]
+            out[f"recall_{r}"] = _cut(ok[0]) if ok else None
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rows": {k: self.rows.get(k, 0) for k in ("low", "high", "unknown", "missing")},
@@ -72,7 +106,13 @@ class LabelStats:
             "decisions": {lab: {d: self.decisions.get((lab, d), 0) for d in DECISIONS} for lab in ("low", "high")},
             "review_or_reject": self.flagging(("review", "reject")),
             "reject": self.flagging(("reject",)),
+            "cuts": self.cuts(),
         }
+
+
+def _cut(point: tuple[float, float, float, int]) -> dict[str, float]:
+    below, precision, recall, _ = point
+    return {"below": below, "precision": precision, "recall": recall}
 
 
 @dataclass
@@ -162,6 +202,15 @@ class Summary:
                 f = d[key]
                 lines.append(f"              {name}: precision {_share(f['precision'])}, "
                              f"recall {_share(f['recall'])} ({f['flagged']:,} flagged)")
+        for i, (key, cut) in enumerate(d["cuts"].items()):
+            kind, target = key.split("_")
+            which = "highest" if kind == "precision" else "lowest"
+            head = "  cuts        " if i == 0 else "              "
+            if cut is None:
+                lines.append(f"{head}no cut reaches {kind} {target}")
+            else:
+                lines.append(f"{head}{which} with {kind} >= {target}: score < {cut['below']:g} "
+                             f"(precision {cut['precision']:.3f}, recall {cut['recall']:.3f})")
         return lines
 
 

@@ -89,3 +89,46 @@ def test_auc_from_score_bins_counts_ties_as_half() -> None:
         stats.add(label, score, "ok", error=False)
     assert stats.roc_auc() == pytest.approx(_auc([10.0, 50.0], [50.0, 90.0, 5.0]))
     assert LabelStats().roc_auc() is None
+
+
+def _brute_cuts(low: list[float], high: list[float]) -> dict[str, dict[str, float] | None]:
+    """The cuts by their definition, trying every cut on the 0.1 grid."""
+    points = []
+    for k in range(1, 1002):
+        c = k / 10
+        tp, fp = sum(s < c for s in low), sum(s < c for s in high)
+        if tp + fp:
+            points.append((round(c, 1), tp / (tp + fp), tp / len(low), tp + fp))
+    out: dict[str, dict[str, float] | None] = {}
+    for p in (0.95, 0.99):
+        ok = [x for x in points if x[1] >= p and x[3] >= 5]
+        out[f"precision_{p}"] = {"below": ok[-1][0], "precision": ok[-1][1], "recall": ok[-1][2]} if ok else None
+    for r in (0.9, 0.97):
+        ok = [x for x in points if x[2] >= r]
+        out[f"recall_{r}"] = {"below": ok[0][0], "precision": ok[0][1], "recall": ok[0][2]} if ok else None
+    return out
+
+
+def test_suggested_cuts_are_the_highest_precise_and_the_lowest_covering_cut() -> None:
+    import random
+
+    rng = random.Random(3)
+    low = [round(min(max(rng.gauss(35, 20), 0), 100), 1) for _ in range(300)]
+    high = [round(min(max(rng.gauss(80, 12), 0), 100), 1) for _ in range(500)]
+    stats = LabelStats()
+    for s in low:
+        stats.add("low", s, "ok", error=False)
+    for s in high:
+        stats.add("high", s, "ok", error=False)
+    got, want = stats.cuts(), _brute_cuts(low, high)
+    assert got.keys() == want.keys()
+    for key in want:
+        assert (got[key] is None) == (want[key] is None), key
+        if want[key] is not None:
+            assert got[key] == pytest.approx(want[key]), key  # type: ignore[arg-type]
+    # A target no cut reaches is None, not a made-up cut.
+    mixed = LabelStats()
+    for s in (10.0, 20.0, 30.0):
+        mixed.add("low", s, "ok", error=False)
+        mixed.add("high", s, "ok", error=False)
+    assert mixed.cuts()["precision_0.95"] is None and mixed.cuts()["recall_0.97"] is not None
