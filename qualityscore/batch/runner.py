@@ -282,8 +282,9 @@ def _check_config(config: BatchConfig) -> tuple[str, str]:
         raise BatchUsageError("--chunk-size must be at least 1")
     clash = [k for k in config.keep if k in COLUMNS]
     if clash:
+        option = "--label-field" if clash[0] == config.label_field else "--keep"
         raise BatchUsageError(
-            f"--keep {clash[0]} would clash with the output column of that name"
+            f"{option} {clash[0]} would clash with the output column of that name"
         )
     if len(set(config.keep)) != len(config.keep):
         raise BatchUsageError("--keep lists a column twice")
