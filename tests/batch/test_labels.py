@@ -135,6 +135,6 @@ def test_suggested_cuts_are_the_highest_precise_and_the_lowest_covering_cut() ->
 
 
 def test_a_label_column_named_like_an_output_column_is_a_usage_error(tmp_path: Path) -> None:
-    src = WRITERS["jsonl"](tmp_path / "in.jsonl", _labeled(4))
+    src = WRITERS["jsonl"](tmp_path / "in.jsonl", _labeled(8))
     res = run_batch(str(src), "-o", str(tmp_path / "out.jsonl"), "--label-field", "score")
     assert res.exit_code == 2 and "--label-field score would clash" in res.output
