@@ -51,6 +51,10 @@ def _expit(x: np.ndarray) -> np.ndarray:
 
 
 # -- trees -----------------------------------------------------------------------------
+# Rows walked together by CompiledTrees (about 50 MB of walker arrays for 200 trees).
+ROWS_PER_BLOCK = 4096
+
+
 @dataclass
 class CompiledTrees:
     """A binary HistGradientBoostingClassifier's trees, concatenated."""
@@ -75,6 +79,14 @@ class CompiledTrees:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"expected {self.n_features} features, got shape {X.shape}")
+        if X.shape[0] <= ROWS_PER_BLOCK:
+            return self._raw(X)
+        # A page of a million characters has 10^5 candidate words: walking them all at once
+        # would hold several int64 arrays of rows x trees (over a gigabyte).
+        return np.concatenate([self._raw(X[i : i + ROWS_PER_BLOCK])
+                               for i in range(0, X.shape[0], ROWS_PER_BLOCK)])
+
+    def _raw(self, X: np.ndarray) -> np.ndarray:
         n, n_trees = X.shape[0], len(self.roots)
         flat = np.ascontiguousarray(X).ravel()
         # One walker per (row, tree), advanced together one level at a time; walkers that
@@ -430,6 +442,9 @@ def save_runtime(path: Path, *, model: CompiledVote, tagger: CompiledTrees | Non
         for k in ("counts", "pair_keys", "pair_counts", "left_max", "right_max"):
             arrays[f"stats.{k}"] = np.asarray(health_stats[k], dtype=np.int64)
         arrays["stats.total"] = np.asarray([health_stats["total"]], dtype=np.int64)
+        for k, v in health_stats.items():
+            if k.startswith(("slot.", "words.")):  # the slot-context tables
+                arrays[f"stats.{k}"] = np.asarray(v, dtype=np.int64)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as fh:
@@ -449,7 +464,8 @@ def load_runtime(path: Path) -> dict[str, Any]:
             vocab = _array_text(a["stats.vocab"])
             stats = {"vocab": vocab.split("\n") if vocab else [],
                      **{k: a[f"stats.{k}"] for k in ("counts", "pair_keys", "pair_counts", "left_max", "right_max")},
-                     "total": int(a["stats.total"][0])}
+                     "total": int(a["stats.total"][0]),
+                     **{k[len("stats."):]: a[k] for k in names if k.startswith(("stats.slot.", "stats.words."))}}
         return {
             "metadata": json.loads(_array_text(a["metadata_json"])),
             "spin_resources": json.loads(_array_text(a["spin_resources_json"])),

@@ -14,7 +14,12 @@ lexicon entry for them:
 * *unusual in any English*: the word and its neighbour are a pair that ordinary English
   does not use (bigram log-ratios from CMU Sphinx's US English language model,
   ``qualityscore/ngrams``). Unlike the clean-health counts this does not take "not
-  written like NIH text" for spin: "blood pressure" and "box office" both pass.
+  written like NIH text" for spin: "blood pressure" and "box office" both pass;
+* *a predictable slot, filled by another word*: the two words around the word (or the
+  two before it, or after it, or one on one side and two on the other) are a context
+  that clean health text fills with one word most of the time, and this word seldom or
+  never fills it ("health ___ provider" is "care" nearly every time, so "health worry
+  provider" stands out, although "health worry" alone is a fair pair).
 
 ``HealthStats`` holds the counts (learned at train time from NIH and Cochrane text and
 stored in the model bundle as compact arrays); ``token_features`` turns each content
@@ -57,8 +62,37 @@ TOKEN_FEATURES: tuple[str, ...] = (
     "lm_left_pmi",
     "lm_right_pmi",
 )
+# Slot contexts: two context words, as offsets from the word. For each, clean health text
+# gives how often the context occurs, and how often its commonest word and this word
+# fill it (``HealthStats.slots``; ``SLOT_STATS`` per context in ``TOKEN_FEATURES``).
+# Chosen on evaluation/spin_heldout.py: adding the one-word slot (-1, 1) raised span
+# recall from 0.254 to 0.300, the two-word contexts on either side to 0.358, and the
+# two skip contexts to 0.392, each at the same document false-positive rate.
+SLOT_CONTEXTS: dict[str, tuple[int, int]] = {
+    "slot": (-1, 1),
+    "left2": (-2, -1),
+    "right2": (1, 2),
+    "skip_left": (-2, 1),
+    "skip_right": (-1, 2),
+}
+SLOT_STATS: tuple[str, ...] = ("log_count", "top_share", "word_share", "top_over_word")
+# A context must occur this often in clean health text to be kept (2 was no better, and
+# keeps twice as many).
+MIN_SLOT_COUNT = 3
+TOKEN_FEATURES = TOKEN_FEATURES + tuple(f"{c}_{s}" for c in SLOT_CONTEXTS for s in SLOT_STATS)
 # Distance (in tokens) reported when no anchor is near.
 FAR = 10
+
+
+def _pattern(offsets: tuple[int, int]) -> tuple[int, int, int]:
+    """The positions of the context words and the word, from the first of them: the
+    word-in-context table of a slot context (the three contiguous contexts share one)."""
+    lo = min(offsets[0], 0, offsets[1])
+    return tuple(sorted((offsets[0] - lo, -lo, offsets[1] - lo)))  # type: ignore[return-value]
+
+
+def _pattern_name(pattern: tuple[int, int, int]) -> str:
+    return "".join(map(str, pattern))
 
 
 def tokenize_lower(text: str) -> list[str]:
@@ -83,6 +117,10 @@ class HealthStats:
     left_max: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     right_max: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     total: int = 0
+    # "slot.<context>.keys|counts|top" (context pairs a * n + c, sorted; how often each
+    # occurs; how often its commonest word fills it) and "words.<pattern>.keys|counts"
+    # (word-in-context triples at those positions, sorted): see ``learn_slots``.
+    slots: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Lookup tables built once at load time: scoring does dict lookups only.
@@ -105,10 +143,12 @@ class HealthStats:
     ) -> HealthStats:
         unigrams: Counter[str] = Counter()
         docs: list[list[str]] = []
+        docs_text: list[str] = []
         for text in texts:
             toks = tokenize_lower(text)
             unigrams.update(toks)
             docs.append(toks)
+            docs_text.append(text)
         vocab = sorted(w for w, c in unigrams.items() if c >= min_count)
         index = {w: i for i, w in enumerate(vocab)}
         n = len(vocab)
@@ -127,7 +167,8 @@ class HealthStats:
             np.maximum.at(left_max, lefts, pc)
             np.maximum.at(right_max, rights, pc)
         counts = np.asarray([unigrams[w] for w in vocab], dtype=np.int64)
-        return cls(vocab, counts, keys, pc, left_max, right_max, int(sum(unigrams.values())))
+        slots = learn_slots(texts_ids(docs_text, index), n, min_triple_count=min_pair_count)
+        return cls(vocab, counts, keys, pc, left_max, right_max, int(sum(unigrams.values())), slots)
 
     def to_plain(self) -> dict[str, object]:
         return {
@@ -138,6 +179,7 @@ class HealthStats:
             "left_max": self.left_max,
             "right_max": self.right_max,
             "total": int(self.total),
+            **self.slots,
         }
 
     @classmethod
@@ -152,6 +194,8 @@ class HealthStats:
             left_max=np.asarray(data["left_max"], dtype=np.int64),
             right_max=np.asarray(data["right_max"], dtype=np.int64),
             total=int(data["total"]),  # type: ignore[arg-type]
+            slots={k: np.asarray(v, dtype=np.int64) for k, v in data.items()
+                   if k.startswith(("slot.", "words."))},
         )
 
     def pair_count_array(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -212,6 +256,112 @@ class HealthStats:
         if i is None or j is None:
             return 0
         return self.pairs.get(i * self._n + j, 0)
+
+
+def texts_ids(texts: Iterable[str], index: dict[str, int]) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+    """Per text: vocabulary ids of its tokens (-1 outside it) and their sentence numbers
+    (a sentence ends where ``_breaks`` says, as ``token_features`` reads it)."""
+    for text in texts:
+        matches = list(TOKEN_RE.finditer(text))
+        ids = np.fromiter((index.get(m.group().lower().replace("’", "'"), -1) for m in matches),
+                          dtype=np.int64, count=len(matches))
+        breaks = np.zeros(len(matches), dtype=np.int64)
+        breaks[1:] = [_breaks(text, a.end(), b.start()) for a, b in itertools.pairwise(matches)]
+        yield ids, np.cumsum(breaks)
+
+
+def learn_slots(
+    docs: Iterable[tuple[np.ndarray, np.ndarray]], n: int, *,
+    min_slot_count: int = MIN_SLOT_COUNT, min_triple_count: int = 2,
+) -> dict[str, np.ndarray]:
+    """Slot-context tables (``HealthStats.slots``) from (ids, sentence numbers) per text.
+
+    A context is counted wherever its two words and the word's position lie in one
+    sentence and both context words are in the vocabulary; "top" is the count of its
+    commonest vocabulary word. Contexts seen fewer than ``min_slot_count`` times and
+    word-in-context triples seen fewer than ``min_triple_count`` times are dropped.
+    """
+    docs = list(docs)
+    patterns = sorted({_pattern(o) for o in SLOT_CONTEXTS.values()})
+    triples: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+    for pat in patterns:
+        span = pat[2]
+        keys = [np.zeros(0, dtype=np.int64)]
+        for ids, seg in docs:
+            m = len(ids) - span
+            if m <= 0:
+                continue
+            x, y, z = ids[pat[0]:pat[0] + m], ids[pat[1]:pat[1] + m], ids[pat[2]:pat[2] + m]
+            ok = (seg[:m] == seg[span:span + m]) & (x >= 0) & (y >= 0) & (z >= 0)
+            keys.append(((x * n + y) * n + z)[ok])
+        triples[pat] = np.unique(np.concatenate(keys), return_counts=True)
+    out: dict[str, np.ndarray] = {}
+    for name, (o1, o2) in SLOT_CONTEXTS.items():
+        lo, hi = min(o1, 0), max(o2, 0)
+        keys = [np.zeros(0, dtype=np.int64)]
+        for ids, seg in docs:
+            k = np.arange(-lo, len(ids) - hi)
+            if not len(k):
+                continue
+            a, c = ids[k + o1], ids[k + o2]
+            ok = (seg[k + lo] == seg[k + hi]) & (a >= 0) & (c >= 0)
+            keys.append((a * n + c)[ok])
+        ctx, cnt = np.unique(np.concatenate(keys), return_counts=True)
+        pat = _pattern((o1, o2))
+        order = sorted((o1, 0, o2))
+        tk, tc = triples[pat]
+        parts = (tk // (n * n), (tk // n) % n, tk % n)
+        tctx = parts[order.index(o1)] * n + parts[order.index(o2)]
+        top = np.zeros(len(ctx), dtype=np.int64)
+        if len(tk):
+            np.maximum.at(top, np.searchsorted(ctx, tctx), tc)
+        keep = cnt >= min_slot_count
+        out[f"slot.{name}.keys"] = ctx[keep].astype(np.int64)
+        out[f"slot.{name}.counts"] = cnt[keep].astype(np.int64)
+        out[f"slot.{name}.top"] = top[keep]
+    for pat, (tk, tc) in triples.items():
+        keep = tc >= min_triple_count
+        out[f"words.{_pattern_name(pat)}.keys"] = tk[keep].astype(np.int64)
+        out[f"words.{_pattern_name(pat)}.counts"] = tc[keep].astype(np.int64)
+    return out
+
+
+def _lookup(keys: np.ndarray | None, values: np.ndarray | None, q: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``values`` at ``q`` in the sorted ``keys`` where ``valid`` (0 where absent)."""
+    if keys is None or values is None or not len(keys):
+        return np.zeros(len(q), dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+    return np.where(valid & (keys[at] == q), values[at], 0)
+
+
+def _slot_columns(ids: np.ndarray, seg: np.ndarray, pos: np.ndarray, stats: HealthStats) -> list[np.ndarray]:
+    """``SLOT_STATS`` for each of ``SLOT_CONTEXTS`` at positions ``pos``: log(1 + context
+    count), the shares of the context filled by its commonest word and by this word, and
+    their difference (-1 for a context clean health text does not have)."""
+    n_tok, n, tables = len(ids), stats._n, stats.slots
+    cols: list[np.ndarray] = []
+    word = ids[pos]
+    for name, (o1, o2) in SLOT_CONTEXTS.items():
+        lo, hi = min(o1, 0), max(o2, 0)
+        inside = (pos + lo >= 0) & (pos + hi < n_tok)
+        same = seg[np.clip(pos + lo, 0, n_tok - 1)] == seg[np.clip(pos + hi, 0, n_tok - 1)]
+        a = np.where(inside & same, ids[np.clip(pos + o1, 0, n_tok - 1)], -1)
+        c = np.where(inside & same, ids[np.clip(pos + o2, 0, n_tok - 1)], -1)
+        valid = (a >= 0) & (c >= 0)
+        ctx = np.where(valid, a * n + c, -1)
+        cnt = _lookup(tables.get(f"slot.{name}.keys"), tables.get(f"slot.{name}.counts"), ctx, valid)
+        top = _lookup(tables.get(f"slot.{name}.keys"), tables.get(f"slot.{name}.top"), ctx, valid)
+        order = sorted((o1, 0, o2))
+        by_offset = {o1: a, 0: word, o2: c}
+        x, y, z = (np.maximum(by_offset[o], 0) for o in order)
+        pat = _pattern_name(_pattern((o1, o2)))
+        seen = _lookup(tables.get(f"words.{pat}.keys"), tables.get(f"words.{pat}.counts"),
+                       (x * n + y) * n + z, valid & (word >= 0))
+        known = cnt > 0
+        top_share = np.where(known, top / np.maximum(cnt, 1), 0.0)
+        word_share = np.where(known, seen / np.maximum(cnt, 1), 0.0)
+        cols += [np.log1p(cnt), top_share, word_share, np.where(known, top_share - word_share, -1.0)]
+    return cols
 
 
 def candidate_positions(doc: Doc) -> list[int]:
@@ -285,6 +435,7 @@ def token_features(
         (wi >= 0).astype(np.float64),
         *_context_columns(doc, positions),
         *pmi_columns(lower, pos, has_left, has_right, load_bigrams()),
+        *_slot_columns(ids, np.cumsum(~joined[:n_tok]), pos, stats),
     )
     return np.column_stack(columns)
 

@@ -90,6 +90,21 @@ def test_spin_tagger_compiles_exactly(pair, labeled_rows) -> None:  # type: igno
     )
 
 
+def test_spin_tagger_walks_long_pages_in_blocks_with_the_same_sums(pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A page of 10^5 candidate words is walked a block of rows at a time (bounded memory);
+    the sums are those of one walk over every row, to the bit, NaN rows included."""
+    import qualityscore.model.runtime as runtime_module
+
+    tagger = pair[1].spin_tagger
+    X = np.random.default_rng(0).normal(size=(1000, tagger.n_features))
+    X[::7, 3] = np.nan
+    whole = tagger.raw(X)
+    monkeypatch.setattr(runtime_module, "ROWS_PER_BLOCK", 64)
+    blocks = tagger.raw(X)
+    np.testing.assert_array_equal(blocks, whole)
+    assert tagger.raw(X[:0]).shape == (0,)
+
+
 def test_scorer_results_agree_between_the_two_files(pair) -> None:  # type: ignore[no-untyped-def]
     from qs_testkit import EXAMPLES
 
@@ -163,6 +178,24 @@ def test_runtime_round_trip(tmp_path: Path) -> None:
     assert parts["spin_tagger"] is None and parts["health_stats"] == {}
     X, _ = _toy(seed=3)
     np.testing.assert_array_equal(parts["model"].predict_proba(X), model.predict_proba(X))
+
+
+def test_runtime_round_trip_keeps_the_spin_word_statistics(tmp_path: Path) -> None:
+    from qualityscore.signals.spin_model import HealthStats, candidate_positions, token_features
+    from qualityscore.text import Doc
+
+    X, y = _toy()
+    model = compile_model(fit_model(build_pipeline(X.shape[1] - 1), X, y, np.full(len(y), "page")))
+    stats = HealthStats.learn(["Ask your health care provider. A health care provider can help."] * 3)
+    assert stats.slots
+    path = tmp_path / "stats.npz"
+    save_runtime(path, model=model, tagger=None, metadata={}, spin_resources={}, health_stats=stats.to_plain())
+    back = HealthStats.from_plain(load_runtime(path)["health_stats"])
+    assert back.slots.keys() == stats.slots.keys()
+    doc = Doc("Ask your health worry provider today.")
+    pos = candidate_positions(doc)
+    np.testing.assert_array_equal(token_features(doc, pos, back, frozenset()),
+                                  token_features(doc, pos, stats, frozenset()))
 
 
 class _Exploit:

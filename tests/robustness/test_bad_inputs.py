@@ -11,10 +11,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 import zlib
@@ -264,24 +264,48 @@ def _cli_command() -> list[str]:
     return [sys.executable, "-c", "from qualityscore.cli import main; main()"]
 
 
+# Runs a command and writes its peak RSS (KiB on Linux) to the file named first. The CLI
+# must not be forked from the test process itself: a child's ru_maxrss counts the memory
+# of the process it was forked from until it execs, so a big pytest process (models and
+# corpora loaded by earlier tests) would be charged to the CLI. This small interpreter is
+# the CLI's parent instead, and reports the child's own figure.
+_PEAK_WRAPPER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_cli(args: list[str], cwd: Path, timeout: float) -> tuple[int, str, str, float, float]:
-    """Run the CLI; return exit code, stdout, stderr, seconds and the process's peak RSS in MB."""
-    out_path, err_path = cwd / "stdout.txt", cwd / "stderr.txt"
+    """Run the CLI; return exit code, stdout, stderr, seconds and its peak RSS in MB."""
+    out_path, err_path, peak_path = cwd / "stdout.txt", cwd / "stderr.txt", cwd / "peak-rss.txt"
     start = time.perf_counter()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         proc = subprocess.Popen(
-            [*_cli_command(), *args], stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd
+            [sys.executable, "-c", _PEAK_WRAPPER, str(peak_path), *_cli_command(), *args],
+            stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd, start_new_session=True,
         )
-        killer = threading.Timer(timeout, proc.kill)
-        killer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage
-        finally:
-            killer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the wrapper and the CLI with it
+            proc.wait()
     seconds = time.perf_counter() - start
-    peak_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
+    maxrss = int(peak_path.read_text() or 0) if peak_path.exists() else 0
+    peak_mb = maxrss / 1024 if sys.platform != "darwin" else maxrss / 2**20
     return proc.returncode, out_path.read_text("utf-8"), err_path.read_text("utf-8"), seconds, peak_mb
+
+
+def test_the_peak_memory_measure_is_the_cli_s_own_not_the_test_process_s(tmp_path: Path) -> None:
+    """Guard for run_cli: with 300 MB held by this process, a tiny child reports a tiny peak."""
+    ballast = bytearray(300 * 1024 * 1024)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    code, _, _, _, peak_mb = run_cli(["--version"], tmp_path, 60)
+    assert code == 0 and 0 < peak_mb < 250, peak_mb
+    del ballast
 
 
 @pytest.mark.skipif(not hasattr(os, "wait4"), reason="needs os.wait4 (POSIX)")
