@@ -135,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="fit the tagger on clean news below this fraction too (the rest of the news sets the cut)")
     ap.add_argument("--tagger-negatives", default="medreadme", choices=("medreadme", "none"),
                     help="the clean other-register text the tagger learns from, as training does (default), or none")
+    ap.add_argument("--gate-share", type=float, default=None,
+                    help="share of clean training-side pages allowed to reach the page gate (training: 0.05)")
+    ap.add_argument("--flag-budget", type=float, default=None,
+                    help="flagged words per 2,000 the tagger's cut allows on gated clean pages (training: 0.4)")
     args = ap.parse_args(argv)
     if args.bigrams == "none":
         use_bigrams(None)
@@ -182,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         lex_k = lexicon.without(held)
         res_k = learn_spin_resources(res_texts, lexicon=lex_k, stats=stats)
         res_k = train_spin_tagger(res_k, tag_texts, seed=args.seed, lexicon=lex_k, other_clean=news_train,
-                                  clean_negatives=negatives)
+                                  clean_negatives=negatives,
+                                  gate_share=args.gate_share, flags_per_2000_words=args.flag_budget)
         detector = SpinSignals(lexicon=lex_k, spin_resources=res_k)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(args.seed + k)
@@ -263,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         "bigrams": bigrams.digest if bigrams is not None else None,
         "tagger_negatives": args.tagger_negatives,
         "news_negatives": args.news_negatives,
+        "operating_point": {"gate_share": args.gate_share, "flag_budget": args.flag_budget,
+                            "note": "null: training's (tagger.PAGE_GATE_SHARE, tagger.FLAGS_PER_2000_WORDS)"},
         "spans": totals["spans"],
         "docs": totals["docs"],
         "folds": per_fold,

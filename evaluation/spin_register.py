@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="fit the tagger on clean news below this fraction too (the rest of the news sets the cut)")
     ap.add_argument("--tagger-negatives", default="medreadme", choices=("medreadme", "none"),
                     help="the clean other-register text the tagger learns from, as training does (default), or none")
+    ap.add_argument("--gate-share", type=float, default=None,
+                    help="share of clean training-side pages allowed to reach the page gate (training: 0.05)")
+    ap.add_argument("--flag-budget", type=float, default=None,
+                    help="flagged words per 2,000 the tagger's cut allows on gated clean pages (training: 0.4)")
     args = ap.parse_args(argv)
     data_dir = corpora.default_data_dir()
     if not (data_dir / "medquad").is_dir():
@@ -116,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         known = lexicon.without(held)
         res = learn_spin_resources(res_texts, lexicon=known, stats=stats)
         res = train_spin_tagger(res, tag_texts, seed=0, lexicon=known, other_clean=news_train,
-                                clean_negatives=negatives)
+                                clean_negatives=negatives,
+                                gate_share=args.gate_share, flags_per_2000_words=args.flag_budget)
         detector = SpinSignals(lexicon=known, spin_resources=res)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(23 + h)
@@ -154,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                                    for k in ("spun", *real)},
         "tagger_negatives": args.tagger_negatives,
         "news_negatives": args.news_negatives,
+        "operating_point": {"gate_share": args.gate_share, "flag_budget": args.flag_budget,
+                            "note": "null: training's (tagger.PAGE_GATE_SHARE, tagger.FLAGS_PER_2000_WORDS)"},
         "halves": per_half,
         "seconds": round(time.time() - t0, 1),
     }

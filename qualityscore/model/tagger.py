@@ -22,6 +22,8 @@ from .spinner import Spinner
 # Share of clean pages (held-back NIH text, training news) whose mean token probability
 # may reach the page gate: the document false-positive budget (5%).
 PAGE_GATE_SHARE = 0.05
+# Flagged words per 2,000 allowed on those gated clean pages (the threshold's budget).
+FLAGS_PER_2000_WORDS = 0.4
 
 
 @dataclass
@@ -109,7 +111,7 @@ def page_gate(pages, *, share: float = PAGE_GATE_SHARE) -> float:  # type: ignor
 
 def clean_threshold(
     model, texts: Sequence[str], stats: HealthStats, anchors: frozenset[str], *,  # type: ignore[no-untyped-def]
-    flags_per_2000_words: float = 0.4,
+    flags_per_2000_words: float = FLAGS_PER_2000_WORDS,
     floor: float = 0.5,
     gate: float = 0.0,
     pages=None,  # type: ignore[no-untyped-def]

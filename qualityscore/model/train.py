@@ -239,8 +239,14 @@ def train_spin_tagger(
     resources: SpinResources, texts: list[str], *, seed: int = 0, lexicon=None,  # type: ignore[no-untyped-def]
     other_clean: list[str] | None = None,
     clean_negatives: list[str] | None = None,
+    gate_share: float | None = None,
+    flags_per_2000_words: float | None = None,
 ) -> SpinResources:
     """Fit the per-token tagger on spun ``texts`` and set its clean-text threshold.
+
+    ``gate_share`` and ``flags_per_2000_words`` move the operating point from training's
+    (``tagger.PAGE_GATE_SHARE``, ``tagger.FLAGS_PER_2000_WORDS``), for the evaluation
+    scripts that measure what another one would give.
 
     ``clean_negatives``: clean text in other registers, every word of it a negative
     (``tagger_negatives``: MedReadMe's papers, summaries and encyclopaedia sentences).
@@ -260,6 +266,8 @@ def train_spin_tagger(
 
     from ..signals.spin import load_lexicon
     from .tagger import (
+        FLAGS_PER_2000_WORDS,
+        PAGE_GATE_SHARE,
         TaggerData,
         clean_threshold,
         fit_tagger,
@@ -279,10 +287,13 @@ def train_spin_tagger(
     model = fit_tagger(data, seed=seed)
     held = page_probabilities(model, texts[cut:], resources.stats, resources.anchors)
     other = page_probabilities(model, other_clean or [], resources.stats, resources.anchors)
-    gate = page_gate(held + other)
-    threshold = clean_threshold(model, [], resources.stats, resources.anchors, gate=gate, pages=held)
+    gate = page_gate(held + other, share=PAGE_GATE_SHARE if gate_share is None else gate_share)
+    budget = FLAGS_PER_2000_WORDS if flags_per_2000_words is None else flags_per_2000_words
+    threshold = clean_threshold(model, [], resources.stats, resources.anchors, gate=gate, pages=held,
+                                flags_per_2000_words=budget)
     if other_clean:
-        threshold = max(threshold, clean_threshold(model, [], resources.stats, resources.anchors, gate=gate, pages=other))
+        threshold = max(threshold, clean_threshold(model, [], resources.stats, resources.anchors, gate=gate,
+                                                   pages=other, flags_per_2000_words=budget))
     return dataclasses.replace(resources, tagger=model, tagger_threshold=threshold, tagger_page_gate=gate)
 
 

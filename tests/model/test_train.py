@@ -166,6 +166,37 @@ def test_the_tagger_threshold_holds_its_budget_on_news_too() -> None:
         assert flags <= 0.4 * sum(w for _, w in pages) / 2000 + 1e-9
 
 
+def test_the_tagger_operating_point_can_be_moved_for_evaluation() -> None:
+    """``gate_share`` and ``flags_per_2000_words`` (the evaluation scripts' --gate-share
+    and --flag-budget) set the gate and the cut as training's defaults would at those
+    values; left unset they are training's."""
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.tagger import (
+        FLAGS_PER_2000_WORDS,
+        PAGE_GATE_SHARE,
+        clean_threshold,
+        page_gate,
+        page_probabilities,
+    )
+    from qualityscore.model.train import TAGGER_FIT_SHARE, train_spin_tagger
+
+    # Pages that read more or less unusual, so that their mean probabilities differ.
+    health = [TEXT.replace("adults", f"adults {i}") + " Bosom malignancy and sugar sickness." * (i % 5)
+              for i in range(40)]
+    res = learn_spin_resources(health)
+    default = train_spin_tagger(res, health, seed=0)
+    explicit = train_spin_tagger(res, health, seed=0, gate_share=PAGE_GATE_SHARE,
+                                 flags_per_2000_words=FLAGS_PER_2000_WORDS)
+    assert (default.tagger_page_gate, default.tagger_threshold) == (
+        explicit.tagger_page_gate, explicit.tagger_threshold)
+    loose = train_spin_tagger(res, health, seed=0, gate_share=0.5, flags_per_2000_words=40.0)
+    held = page_probabilities(loose.tagger, health[int(len(health) * TAGGER_FIT_SHARE):], res.stats, res.anchors)
+    assert loose.tagger_page_gate == page_gate(held, share=0.5) < default.tagger_page_gate
+    assert loose.tagger_threshold == clean_threshold(loose.tagger, [], res.stats, res.anchors,
+                                                     gate=loose.tagger_page_gate, pages=held,
+                                                     flags_per_2000_words=40.0)
+
+
 def test_the_page_gate_keeps_findings_off_pages_that_read_clean_overall() -> None:
     """A word above the threshold is reported only when its page's mean probability
     reaches the gate; the page's means reach the classifier either way."""
