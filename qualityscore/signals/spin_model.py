@@ -281,6 +281,8 @@ def learn_slots(
     commonest vocabulary word. Contexts seen fewer than ``min_slot_count`` times and
     word-in-context triples seen fewer than ``min_triple_count`` times are dropped.
     """
+    if n ** 3 >= 2**63:  # word-in-context triples are keyed (x * n + y) * n + z in int64
+        raise ValueError(f"a vocabulary of {n} words is too large for the slot tables' keys")
     docs = list(docs)
     patterns = sorted({_pattern(o) for o in SLOT_CONTEXTS.values()})
     triples: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}

@@ -132,3 +132,9 @@ def test_slot_tables_survive_to_plain_and_back(stats: HealthStats) -> None:
     pos = candidate_positions(doc)
     np.testing.assert_array_equal(token_features(doc, pos, back, frozenset()),
                                   token_features(doc, pos, stats, frozenset()))
+
+
+def test_a_vocabulary_too_large_for_the_keys_is_refused_not_overflowed() -> None:
+    with pytest.raises(ValueError, match="too large"):
+        learn_slots([], 2_097_152)  # 2^21 words: (x * n + y) * n + z would pass 2^63
+    assert learn_slots([], 2_097_151)["slot.slot.keys"].size == 0
