@@ -26,14 +26,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from qualityscore.model import corpora
-from qualityscore.model.corpora import default_data_dir
 
 
 def dropped_columns(spec: str, names: list[str]) -> list[int]:
@@ -72,9 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         variants = {spec: dropped_columns(spec, names) for spec in args.without}
     except ValueError as e:
         ap.error(str(e))
-    data_dir = default_data_dir()
-    if not (data_dir / "sondhi").is_dir():
-        print(f"corpora not found under {data_dir}: nothing to measure", file=sys.stderr)
+    data_dir = corpora.data_dir_with("sondhi")
+    if data_dir is None:
         return 0
     from threadpoolctl import threadpool_limits
 

@@ -98,9 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     if not source.exists():
         print(f"{source} not found (apt-get install {package}): nothing to measure", file=sys.stderr)
         return 0
-    data_dir = corpora.default_data_dir()
-    if not (data_dir / "medquad").is_dir():
-        print(f"corpora not found under {data_dir}: nothing to measure", file=sys.stderr)
+    data_dir = corpora.data_dir_with("medquad")
+    if data_dir is None:
         return 0
     t0 = time.time()
     thesaurus = (read_mythes(MYTHES, synonyms_only=True) if args.thesaurus == "mythes"

@@ -93,9 +93,8 @@ def main(argv: list[str] | None = None) -> int:
 
         train.UNKNOWN_COPIES = args.unknown_copies
 
-    data_dir = corpora.default_data_dir()
-    if not (data_dir / "medquad").is_dir():
-        print(f"corpora not found under {data_dir}: nothing to evaluate", file=sys.stderr)
+    data_dir = corpora.data_dir_with("medquad", nothing_to="evaluate")
+    if data_dir is None:
         return 0
     from qualityscore.model.bundle import load_bundle
 

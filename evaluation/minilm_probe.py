@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from qualityscore.model import corpora
-from qualityscore.model.corpora import default_data_dir, stable_fraction
+from qualityscore.model.corpora import stable_fraction
 from qualityscore.model.spinner import Spinner
 from qualityscore.model.train import (
     COCHRANE_HELDOUT_FROM,
@@ -127,9 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/minilm_probe.json"))
     args = ap.parse_args(argv)
 
-    data_dir = default_data_dir()
-    if not (data_dir / "medquad").is_dir():
-        print(f"corpora not found under {data_dir}: nothing to evaluate", file=sys.stderr)
+    data_dir = corpora.data_dir_with("medquad", nothing_to="evaluate")
+    if data_dir is None:
         return 0
     try:
         encoder = Encoder([int(x) for x in args.layers.split(",")], args.max_words)

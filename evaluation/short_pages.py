@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -56,9 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-group", type=int, default=300, help="texts per group")
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/short_pages.json"))
     args = ap.parse_args(argv)
-    data_dir = corpora.default_data_dir()
-    if not (data_dir / "medquad").is_dir():
-        print(f"corpora not found under {data_dir}: nothing to measure", file=sys.stderr)
+    data_dir = corpora.data_dir_with("medquad")
+    if data_dir is None:
         return 0
     t0 = time.time()
     k = args.per_group

@@ -25,14 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 from qualityscore import Scorer
 from qualityscore.model import corpora
-from qualityscore.model.corpora import HIGH, LOW, default_data_dir, project_root, stable_fraction
+from qualityscore.model.corpora import HIGH, LOW, project_root, stable_fraction
 from qualityscore.model.features import PageCache
 from qualityscore.model.spinner import Spinner
 from qualityscore.model.train import MEDQUAD_HELDOUT_FROM
@@ -94,9 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--all-rules", action="store_true", help="every rule of every family, not only spin")
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/spin_evidence.json"))
     args = ap.parse_args(argv)
-    data_dir = default_data_dir()
-    if not (data_dir / "sondhi").is_dir() or not (data_dir / "medquad").is_dir():
-        print(f"corpora not found under {data_dir}: nothing to measure", file=sys.stderr)
+    data_dir = corpora.data_dir_with("sondhi", "medquad")
+    if data_dir is None:
         return 0
     t0 = time.time()
     scorer = Scorer.load(args.model) if args.model else Scorer.load()

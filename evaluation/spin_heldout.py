@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from qualityscore.model import corpora
-from qualityscore.model.corpora import default_data_dir, stable_fraction
+from qualityscore.model.corpora import stable_fraction
 from qualityscore.model.resources import learn_spin_resources
 from qualityscore.model.spinner import Spinner
 from qualityscore.model.train import (
@@ -147,9 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         use_word_vectors(None if args.vectors == "none" else WordVectors.from_file(args.vectors))
     vectors = load_word_vectors()
 
-    data_dir = default_data_dir()
-    if not (data_dir / "medquad").is_dir():
-        print(f"corpora not found under {data_dir}: nothing to evaluate", file=sys.stderr)
+    data_dir = corpora.data_dir_with("medquad", nothing_to="evaluate")
+    if data_dir is None:
         return 0
     t0 = time.time()
     medquad = list(corpora.medquad(data_dir))

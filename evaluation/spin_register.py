@@ -89,9 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flag-budget", type=float, default=None,
                     help="flagged words per 2,000 the tagger's cut allows on gated clean pages (training: 0.4)")
     args = ap.parse_args(argv)
-    data_dir = corpora.default_data_dir()
-    if not (data_dir / "medquad").is_dir():
-        print(f"corpora not found under {data_dir}: nothing to measure", file=sys.stderr)
+    data_dir = corpora.data_dir_with("medquad")
+    if data_dir is None:
         return 0
     t0 = time.time()
     medquad = list(corpora.medquad(data_dir))

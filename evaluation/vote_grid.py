@@ -52,9 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=Path("evaluation/reports/vote_grid.json"))
     args = ap.parse_args(argv)
-    data_dir = corpora.default_data_dir()
-    if not (data_dir / "sondhi").is_dir():
-        print(f"corpora not found under {data_dir}: nothing to evaluate", file=sys.stderr)
+    data_dir = corpora.data_dir_with("sondhi", nothing_to="evaluate")
+    if data_dir is None:
         return 0
     t0 = time.time()
     cache = PageCache(corpora.project_root() / "evaluation" / "cache" / "pages.jsonl")

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,16 @@ def default_data_dir() -> Path:
     if env:
         return Path(env)
     return project_root().parent / "shared" / "data"
+
+
+def data_dir_with(*corpora: str, nothing_to: str = "measure") -> Path | None:
+    """The data folder when it holds every corpus named; otherwise ``None``, after saying
+    so on stderr. The evaluation scripts' way of skipping cleanly without the data."""
+    data_dir = default_data_dir()
+    if all((data_dir / name).is_dir() for name in corpora):
+        return data_dir
+    print(f"corpora not found under {data_dir}: nothing to {nothing_to}", file=sys.stderr)
+    return None
 
 
 def stable_fraction(key: str) -> float:
