@@ -16,7 +16,11 @@ Cochrane text is then spun with only the left-out terms, and we measure:
   most probable word reaches a tagger probability of 0.1, 0.3, 0.5 and 0.7, and a
   *ceiling*: the best span recall the tagger alone reaches within the targets when its
   page gate and threshold are tuned on these very evaluation pages (an upper bound on
-  what any choice of operating point can give, not a result).
+  what any choice of operating point can give, not a result), with any cut and with a
+  cut of at least 0.5 (training's floor), each with the share of the words it flags on
+  spun pages that are substituted;
+* finding precision on spun pages: the share of spin findings on the spun texts that
+  overlap an inserted substitution (span recall alone would reward flagging every word).
 
 Run from the project root (needs ../shared/data):
 
@@ -87,16 +91,21 @@ def _token_probabilities(res, doc: Doc) -> tuple[np.ndarray, list[int]]:  # type
 
 def tagger_ceiling(
     clean: list[tuple[np.ndarray, int]], spans: list[tuple[float, float]], *,
-    max_doc_fpr: float = 0.05, max_flags_per_2000: float = 1.0,
+    max_doc_fpr: float = 0.05, max_flags_per_2000: float = 1.0, min_threshold: float = 0.02,
+    spun: list[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> dict[str, float]:
     """Best tagger-only span recall over (page gate, threshold) pairs, tuned on the pages given.
 
     ``clean``: (token probabilities, words) of untouched pages; ``spans``: per inserted
     substitution, (its page's mean token probability, its best word's probability). A pair
     qualifies when the clean pages it flags stay within both targets; the gate compares the
-    page mean, as scoring does.
+    page mean, as scoring does. ``min_threshold``: the lowest cut tried (training never
+    sets one below ``tagger.clean_threshold``'s floor, 0.5). ``spun``: per spun page, its
+    token probabilities and which tokens lie in an inserted substitution; with it the
+    result also gives the share of the words flagged on spun pages that are substituted
+    (a low cut on gated pages recalls spans by flagging most of a spun page).
     """
-    thresholds = np.round(np.arange(0.02, 1.0, 0.01), 2)
+    thresholds = np.round(np.arange(min_threshold, 1.0, 0.01), 2)
     means = np.asarray([float(p.mean()) if len(p) else 0.0 for p, _ in clean])
     words = max(sum(w for _, w in clean), 1)
     # counts[i, j]: words of clean page i at or above thresholds[j].
@@ -120,6 +129,14 @@ def tagger_ceiling(
         if recall > best["span_recall"]:
             best = {"span_recall": recall, "page_gate": float(g), "threshold": float(t),
                     "doc_fpr": float(fpr[j]), "flags_per_2000_words": float(flags[j])}
+    if spun is not None and best["span_recall"] > 0:
+        g, t = best["page_gate"], best["threshold"]
+        hit = [(p >= t) for p, _ in spun if len(p) and float(p.mean()) >= g]
+        inside = [m for p, m in spun if len(p) and float(p.mean()) >= g]
+        flagged = sum(int(h.sum()) for h in hit)
+        best["precision_on_spun_pages"] = (
+            sum(int((h & m).sum()) for h, m in zip(hit, inside, strict=True)) / flagged if flagged else None
+        )
     return best
 
 
@@ -173,13 +190,15 @@ def main(argv: list[str] | None = None) -> int:
 
     totals = {"spans": 0, "recalled": 0, "with_suggestion": 0, "right_suggestion": 0,
               "docs": 0, "fp_docs": 0, "fp_spans": 0, "words": 0,
-              "recalled_by_rule": {}, "spun_docs": 0, "spun_docs_found": 0}
+              "recalled_by_rule": {}, "spun_docs": 0, "spun_docs_found": 0,
+              "spun_findings": 0, "spun_findings_on_spans": 0}
     top5_clean: list[float] = []
     top5_spun: list[float] = []
     # For tagger_evidence: untouched pages' token probabilities, and per substitution its
     # page's mean probability and its best word's (-1 when no word of it is a candidate).
     clean_probs: list[tuple[np.ndarray, int]] = []
     span_probs: list[tuple[float, float]] = []
+    spun_probs: list[tuple[np.ndarray, np.ndarray]] = []
     per_fold = []
     for k, held in enumerate(folds):
         lex_k = lexicon.without(held)
@@ -211,6 +230,13 @@ def main(argv: list[str] | None = None) -> int:
             probs, cand = _token_probabilities(res_k, spun_doc)
             starts = [spun_doc.tokens[q].start for q in cand]
             page_mean = float(probs.mean()) if len(probs) else 0.0
+            substituted = np.asarray([any(lo <= st < hi for lo, hi, _ in spun.substitutions) for st in starts],
+                                     dtype=bool)
+            spun_probs.append((probs, substituted))
+            totals["spun_findings"] += len(found)
+            totals["spun_findings_on_spans"] += sum(
+                any(f.start < hi and lo < f.end for lo, hi, _ in spun.substitutions) for f in found
+            )
             for lo, hi, _ in spun.substitutions:
                 inside = [p for p, st in zip(probs.tolist(), starts, strict=True) if lo <= st < hi]
                 span_probs.append((page_mean, max(inside) if inside else -1.0))
@@ -248,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         "protocol": f"{args.folds}-fold CV over {len(terms)} medical canonical terms; "
         f"{args.docs} held-out NIH/Cochrane documents per fold, spun with only the held-out terms",
         "span_recall": totals["recalled"] / max(totals["spans"], 1),
+        "finding_precision_on_spun_pages": totals["spun_findings_on_spans"] / max(totals["spun_findings"], 1),
         "suggestion_precision": totals["right_suggestion"] / max(totals["with_suggestion"], 1),
         "suggestion_coverage": totals["with_suggestion"] / max(totals["recalled"], 1),
         "doc_fpr": totals["fp_docs"] / max(totals["docs"], 1),
@@ -260,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
                 str(q): float(np.mean([b >= q for _, b in span_probs])) if span_probs else None
                 for q in (0.1, 0.3, 0.5, 0.7)
             },
-            "ceiling_tuned_on_evaluation": tagger_ceiling(clean_probs, span_probs),
+            "ceiling_tuned_on_evaluation": tagger_ceiling(clean_probs, span_probs, spun=spun_probs),
+            "ceiling_at_training_floor": tagger_ceiling(clean_probs, span_probs, spun=spun_probs,
+                                                        min_threshold=0.5),
         },
         "word_vectors": vectors.digest if vectors is not None else None,
         "word_vectors_source": args.vectors,

@@ -12,12 +12,12 @@ def ceiling():  # type: ignore[no-untyped-def]
     return evaluation_script("spin_heldout").tagger_ceiling
 
 
-def _brute(clean, spans, fpr_max=0.05, flags_max=1.0):  # type: ignore[no-untyped-def]
+def _brute(clean, spans, fpr_max=0.05, flags_max=1.0, floor=0.02):  # type: ignore[no-untyped-def]
     words = sum(w for _, w in clean)
     best = 0.0
     means = [float(p.mean()) for p, _ in clean]
     for g in [0.0] + [m + 1e-12 for m in means]:
-        for t in np.round(np.arange(0.02, 1.0, 0.01), 2):
+        for t in np.round(np.arange(floor, 1.0, 0.01), 2):
             on = [p for (p, _), m in zip(clean, means, strict=True) if m >= g]
             fp = sum(bool((p >= t).any()) for p in on) / len(clean)
             flags = 2000 * sum(int((p >= t).sum()) for p in on) / words
@@ -42,3 +42,28 @@ def test_matches_brute_force_and_keeps_the_targets(ceiling) -> None:  # type: ig
     assert out["span_recall"] == pytest.approx(_brute(clean, spans))
     assert 0 < out["span_recall"] < 1
     assert out["doc_fpr"] <= 0.05 and out["flags_per_2000_words"] < 1.0
+
+
+def test_a_floor_on_the_cut_is_kept_and_matches_brute_force(ceiling) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(5)
+    clean = [(rng.beta(0.4, 6, size=int(rng.integers(20, 60))), 250) for _ in range(60)]
+    spans = [(float(rng.uniform(0.02, 0.2)), float(rng.beta(1.2, 1.5))) for _ in range(80)]
+    free, floored = ceiling(clean, spans), ceiling(clean, spans, min_threshold=0.5)
+    assert floored["threshold"] >= 0.5
+    assert floored["span_recall"] == pytest.approx(_brute(clean, spans, floor=0.5))
+    assert floored["span_recall"] <= free["span_recall"]
+
+
+def test_precision_on_spun_pages_counts_substituted_words_among_those_flagged(ceiling) -> None:  # type: ignore[no-untyped-def]
+    clean = [(np.full(50, 0.05), 200) for _ in range(40)]
+    # Two spun pages: on each, the one substituted word and one other word reach 0.9.
+    probs = np.array([0.9, 0.9, 0.3, 0.3])
+    spun = [(probs, np.array([True, False, False, False]))] * 2
+    spans = [(float(probs.mean()), 0.9)] * 2
+    out = ceiling(clean, spans, spun=spun)
+    assert out["span_recall"] == 1.0 and out["threshold"] <= 0.3
+    # The lowest qualifying cut (0.06) flags all four words of each page: one in four is substituted.
+    assert out["precision_on_spun_pages"] == pytest.approx(0.25)
+    high = ceiling(clean, spans, spun=spun, min_threshold=0.5)
+    assert high["precision_on_spun_pages"] == pytest.approx(0.5)
+    assert "precision_on_spun_pages" not in ceiling(clean, spans)
