@@ -6,6 +6,8 @@ Exit codes (all commands):
   2  an input could not be read, fetched or parsed (its line carries the error), or the
      command line itself was wrong
   3  the model could not be loaded, or training/evaluation data is missing
+  130  interrupted (Ctrl-C)
+  141  standard output was closed early (``| head``): the rest is not written
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import click
 from . import __version__
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT_ERROR, EXIT_MODEL_ERROR = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE, as shells say
 _DECISION_RANK = {"ok": 0, "review": 1, "reject": 2}
 
 
@@ -41,7 +44,35 @@ def _load_scorer(model: Path | None, trust_model: bool, **options: object):  # t
         raise click.UsageError(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; an interrupt or a closed pipe ends a command with its own exit
+    code and one line, never click's "Aborted!" and exit 1 (which ``--fail-on`` uses)."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        import errno
+        import os
+
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit
+            return result
+        except KeyboardInterrupt:
+            click.echo("\nqualityscore: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # The reader has gone (`| head`): stay quiet, and keep Python's own flush at
+            # exit from failing again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_BROKEN_PIPE)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EFBIG):
+                raise
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            click.echo(f"qualityscore: error: cannot write the output: {exc.strerror}", err=True)
+            sys.exit(EXIT_INPUT_ERROR)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qualityscore")
 def main() -> None:
     """Score health web pages for quality and catch spun spam.
@@ -73,7 +104,7 @@ def main() -> None:
               help="Score pages that do not read as English (the model is English-only: by default they are input.unsupported_language errors).")
 @click.option("--min-words", type=click.IntRange(0), default=None,
               help="Pages of fewer words go to review rather than ok; 0 turns this off [default: 25].")
-@click.option("--reasons", type=int, default=3, show_default=True, help="Reasons shown per page in the table.")
+@click.option("--reasons", type=click.IntRange(0, 20), default=3, show_default=True, help="Reasons shown per page in the table.")
 def score(
     sources: tuple[str, ...],
     fmt: str,

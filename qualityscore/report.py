@@ -20,6 +20,24 @@ def _can_print(sample: str) -> bool:
     return True
 
 
+# Characters a terminal acts on: C0 controls (but newline), DEL and C1 controls. Page
+# text, file names and URLs are untrusted: an escape sequence in them could clear a
+# moderator's screen or retitle the window, so the table shows them as ``\x1b``.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c != 0x0A}
+_CONTROLS[0x09] = " "
+# Longest source or error message shown in a table cell (the JSON keeps them whole).
+MAX_CELL_CHARS = 300
+
+
+def safe_for_terminal(text: str) -> str:
+    """``text`` with every control character but newline shown as an escape."""
+    return text.translate(_CONTROLS)
+
+
+def _clip(text: str, limit: int = MAX_CELL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _quote(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -36,7 +54,9 @@ def describe(f: Finding, *, arrow: str = "→") -> str:
 def explain(result: Result, limit: int = 3) -> list[str]:
     """The reasons behind a verdict (``Result.reasons``); evidence for the page marked "+"."""
     lines = [("+ " if f.weight < 0 else "") + describe(f) for f in result.reasons(limit=limit)]
-    return lines or ["no findings"]
+    if lines or not result.findings:
+        return lines or ["no findings"]
+    return [f"{len(result.findings)} findings, none listed (--reasons {limit})"]
 
 
 def print_table(results: Sequence[Result], *, reasons: int = 3, console=None) -> None:  # type: ignore[no-untyped-def]
@@ -54,6 +74,7 @@ def print_table(results: Sequence[Result], *, reasons: int = 3, console=None) ->
     unicode_ok = _can_print("→…┃")
 
     def cell(text: str) -> str:
+        text = safe_for_terminal(text)
         if not unicode_ok:
             text = text.replace("→", "->").replace("…", "...").encode("ascii", "replace").decode()
         return escape(text)
@@ -66,11 +87,12 @@ def print_table(results: Sequence[Result], *, reasons: int = 3, console=None) ->
     table.add_column(f"top reasons (evidence {arrow} likely original)", overflow="fold")
     for r in results:
         if r.error:
-            table.add_row(cell(r.source), "-", "[bold magenta]error[/]", cell(f"{r.error.type}: {r.error.message}"))
+            table.add_row(cell(_clip(r.source)), "-", "[bold magenta]error[/]",
+                          cell(_clip(f"{r.error.type}: {r.error.message}")))
             continue
         style = _DECISION_STYLE.get(r.decision or "", "")
         table.add_row(
-            cell(r.source),
+            cell(_clip(r.source)),
             f"{r.score:.0f}",
             f"[{style}]{r.decision}[/]",
             cell("\n".join(explain(r, reasons))),

@@ -7,6 +7,8 @@ Results (``score_source``) or as QualityScoreError (``score``).
 
 from __future__ import annotations
 
+import math
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -48,6 +50,9 @@ class Scorer:
             if settings.reject_below is not None
             else float(thresholds.get("reject_below", 20.0))
         )
+        for name, value in (("review_below", self.review_below), ("reject_below", self.reject_below)):
+            if not math.isfinite(value):  # NaN compares False with everything: all would pass
+                raise ValueError(f"{name} must be a finite number (scores run from 0 to 100), not {value}")
         if self.reject_below > self.review_below:
             raise ValueError(
                 f"reject_below ({self.reject_below}) must not exceed review_below ({self.review_below})"
@@ -182,8 +187,16 @@ class Scorer:
     def _page(self, text_or_html: str | bytes, *, url: str | None, source: str) -> Page:
         from .extract.sources import page_from_bytes, page_from_string
 
-        if isinstance(text_or_html, bytes):
-            return page_from_bytes(text_or_html, source=source, url=url, settings=self.settings)
+        if url is not None and not isinstance(url, str):
+            raise InputError(f"url must be a string, not {type(url).__name__}", type="input.bad_type")
+        if isinstance(text_or_html, (bytes, bytearray, memoryview)):
+            return page_from_bytes(bytes(text_or_html), source=source, url=url, settings=self.settings)
+        if not isinstance(text_or_html, str):
+            raise InputError(
+                f"expected text or HTML as str or bytes, not {type(text_or_html).__name__}"
+                " (to score a file, use score_path or score_source)",
+                type="input.bad_type",
+            )
         return page_from_string(text_or_html, source=source, url=url, settings=self.settings)
 
     def score(self, text_or_html: str | bytes, *, url: str | None = None, source: str = "") -> Result:
@@ -210,10 +223,17 @@ class Scorer:
 
         return self.score_page(read_path(path, settings=self.settings))
 
-    def score_source(self, source: str) -> Result:
+    def score_source(self, source: str | os.PathLike[str]) -> Result:
         """Score a path, ``-`` (stdin) or URL; any failure becomes an error Result."""
         import sys
 
+        if isinstance(source, os.PathLike):
+            return self._guarded(os.fspath(source), lambda: self.score_path(source))
+        if not isinstance(source, str):
+            return error_result(
+                repr(source)[:200], "input.bad_type",
+                f"expected a path, URL or '-' as str, not {type(source).__name__}",
+            )
         try:
             if source == "-":
                 from .extract.sources import page_from_bytes
@@ -226,6 +246,18 @@ class Scorer:
             ):  # an ftp:// or file:// URL gets the fetcher's "only http and https", not "no such file"
                 return self.score_url(source)
             return self.score_path(source)
+        except InputError as exc:
+            if exc.type == "input.not_found" and _HOST_LIKE.match(source):
+                exc = InputError(f"{exc.message} (to score a web page, give its URL with "
+                                 f"https://, as in https://{source})", type=exc.type)
+            return failure_result(source, exc)
+        except Exception as exc:
+            return failure_result(source, exc)
+
+    @staticmethod
+    def _guarded(source: str, run) -> Result:  # type: ignore[no-untyped-def]
+        try:
+            return run()
         except Exception as exc:
             return failure_result(source, exc)
 
@@ -296,6 +328,13 @@ class Scorer:
 
 _WORD_CHAR = re.compile(r"\w")
 _URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+# "www.example.org" or "example.org/page": a host name without its scheme (a hint only;
+# "notes.txt" and "site.html/x" are files that are missing, not URLs).
+_HOST_LIKE = re.compile(
+    r"^(?:www\.[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:[/?#:]|$)"
+    r"|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?!(?:txt|html?|xhtml|md|json|jsonl|csv|tsv|xml|pdf|parquet)/)[a-z]{2,6}/)",
+    re.IGNORECASE,
+)
 
 
 def decision_for(

@@ -259,6 +259,8 @@ def parse_html(
     try:
         tree = lxml.html.document_fromstring(html, parser=parser)
     except (etree.ParserError, ValueError, TypeError) as exc:
+        if "empty" in str(exc).lower():  # "Document is empty": nothing but whitespace
+            raise InputError("input is empty (HTML with no content)", type="input.empty") from exc
         raise InputError(f"could not parse HTML: {exc}", type="input.bad_html") from exc
     # libxml2 stops at a resource limit (255 levels deep, ...) with a fatal error but hands
     # back the tree so far: the rest of the page would be silently lost.

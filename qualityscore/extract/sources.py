@@ -16,10 +16,31 @@ from ..errors import InputError
 from ..page import Page
 from ..settings import DEFAULT_SETTINGS, Settings
 
-_HTML_SNIFF_RE = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|article)\b",
+# HTML's element names (WHATWG, plus the obsolete ones old pages still use).
+_ELEMENTS = (
+    r"a|abbr|acronym|address|area|article|aside|audio|b|base|basefont|bdi|bdo|big|blink|"
+    r"blockquote|body|br|button|canvas|caption|center|cite|code|col|colgroup|data|datalist|"
+    r"dd|del|details|dfn|dialog|dir|div|dl|dt|em|embed|fieldset|figcaption|figure|font|"
+    r"footer|form|frame|frameset|h[1-6]|head|header|hgroup|hr|html|i|iframe|img|input|ins|"
+    r"kbd|label|legend|li|link|main|map|mark|marquee|menu|meta|meter|nav|nobr|noframes|"
+    r"noscript|object|ol|optgroup|option|output|p|picture|pre|progress|q|rp|rt|ruby|s|samp|"
+    r"script|section|select|small|source|span|strike|strong|style|sub|summary|sup|svg|table|"
+    r"tbody|td|template|textarea|tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr"
+)
+# A document that opens with markup: after a byte-order mark, an XML declaration, doctypes
+# and comments, the first thing is an HTML element's tag.
+_HTML_START_RE = re.compile(
+    r"^\ufeff?\s*(?:<\?xml[^>]*>\s*)?(?:(?:<!--.*?-->|<!doctype[^>]*>)\s*)*"
+    rf"<(?:{_ELEMENTS})(?=[\s/>])",
     re.IGNORECASE | re.DOTALL,
 )
+# Markup anywhere: a link with an address, or well-formed tags of HTML elements.
+_HTML_LINK_RE = re.compile(r"<a\s[^<>]*?\bhref\s*=", re.IGNORECASE)
+_HTML_TAG_RE = re.compile(rf"</?(?:{_ELEMENTS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
+# Tags (of HTML elements) in the sniffed head from which text is taken to be HTML. Plain
+# text about markup may quote a tag or two; a fragment of a page has them on every line.
+MIN_HTML_TAGS = 3
+SNIFF_CHARS = 65_536
 _MAGIC = (
     (b"\x89PNG", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
@@ -32,15 +53,29 @@ _MAGIC = (
 )
 # Share of control characters (other than whitespace) above which bytes are binary.
 MAX_CONTROL_CHAR_SHARE = 0.05
+# Share of non-ASCII bytes up to which undeclared, non-UTF-8 bytes are read as Windows-1252.
+LEGACY_MAX_NON_ASCII = 0.10
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
 
 
 def looks_like_html(data: str | bytes) -> bool:
-    head = data[:2048]
-    if isinstance(head, str):
-        head = head.encode("utf-8", "replace")
-    return bool(_HTML_SNIFF_RE.match(head))
+    """Whether text is HTML: it opens with an HTML element's tag (after a BOM, an XML
+    declaration, doctypes and comments), or its head holds a link (``<a href=``) or at
+    least ``MIN_HTML_TAGS`` tags of HTML elements. A fragment cut from a page (``<h2>…``,
+    ``<figure>…``, text with ``<a href>`` links in it) is HTML, so its links are read:
+    the first tag must not decide whether the link signals see a page's links."""
+    head = data[:SNIFF_CHARS]
+    if isinstance(head, bytes):
+        head = head.decode("utf-8", "replace")
+    if _HTML_START_RE.match(head) or _HTML_LINK_RE.search(head):
+        return True
+    tags = 0
+    for _ in _HTML_TAG_RE.finditer(head):
+        tags += 1
+        if tags >= MIN_HTML_TAGS:
+            return True
+    return False
 
 
 def decode_bytes(data: bytes, *, declared: str | None = None) -> str:
@@ -65,13 +100,32 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> str:
                     f"input has a {enc} byte-order mark but is not valid {enc}",
                     type="input.bad_encoding",
                 ) from exc
+    wide = _utf16_without_bom(data)
+    if wide:
+        try:
+            return _check_text(data.decode(wide))
+        except UnicodeDecodeError:
+            pass
+    if declared and declared.replace("_", "-").lower().startswith(("utf-16", "utf-32")) and b"\x00" not in data:
+        declared = None  # English in UTF-16 is half NUL bytes: a header that says so is wrong
     candidates = [declared] if declared else []
+    if meta := _meta_charset(data):
+        candidates.append(meta)
     candidates.append("utf-8")
     for enc in candidates:
         try:
             return _check_text(data.decode(enc))  # type: ignore[arg-type]
         except (UnicodeDecodeError, LookupError):
             continue
+    sample = data[:200_000]
+    if sum(b >= 0x80 for b in sample) <= LEGACY_MAX_NON_ASCII * len(sample):
+        # Mostly ASCII with a few high bytes (an "é", curly quotes, "©"): too little for a
+        # detector to tell one single-byte code page from another, and English pages that
+        # are not UTF-8 are Windows-1252, the web's default for undeclared legacy text.
+        try:
+            return _check_text(data.decode("cp1252"))
+        except UnicodeDecodeError:
+            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
@@ -80,6 +134,42 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> str:
             "input is not text in any encoding we could detect", type="input.binary"
         )
     return _check_text(data.decode(best.encoding, errors="replace"))
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" for BOM-less UTF-16 text (mostly Latin script: every other
+    byte is NUL), else None."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul > 0.6 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.6 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+_META_CHARSET_RE = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
+
+
+def _meta_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in a ``<meta>`` within its first 1,024 bytes (the
+    WHATWG prescan's window). UTF-16 there is read as UTF-8, as browsers do."""
+    m = _META_CHARSET_RE.search(data[:1024])
+    if not m:
+        return None
+    name = m.group(1).decode("ascii").lower()
+    if name.startswith(("utf-16", "utf16", "utf-32")):
+        return "utf-8"
+    if name in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
+        return "cp1252"  # the WHATWG encoding standard maps these labels to windows-1252
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
 
 
 def _check_text(text: str) -> str:

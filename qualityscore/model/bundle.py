@@ -172,8 +172,11 @@ def load_bundle(path: str | Path | None = None, *, trust_pickle: bool = False) -
             f"model file not found: {p}. Train one with `qualityscore train` or pass --model.",
             type="model.not_found",
         )
+    if not p.is_file():  # a directory, a device (/dev/zero) or a pipe is never a model
+        raise ModelError(f"{p} is not a regular file, so not a model file", type="model.unreadable")
     try:
-        head = p.read_bytes()[:4]
+        with p.open("rb") as f:
+            head = f.read(4)
     except OSError as exc:
         raise ModelError(f"cannot read model file {p}: {exc}", type="model.unreadable") from exc
     if head.startswith(b"PK"):

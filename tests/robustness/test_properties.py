@@ -29,6 +29,7 @@ from qualityscore.text import Doc
 _EXPLORE = bool(os.environ.get("QS_HYPOTHESIS_EXPLORE"))
 KNOWN_INPUT_ERRORS = {
     "input.binary", "input.bad_encoding", "input.too_large", "input.too_complex", "input.bad_html",
+    "input.empty",
 }
 
 
