@@ -114,6 +114,15 @@ def batch(
         engine = "dask" if scheduler else "local"
     elif engine == "local" and scheduler:
         raise click.UsageError("--scheduler needs --engine dask")
+    if output.is_symlink():  # write through a link to its file, not over the link
+        output = output.resolve()
+    if summary_json is not None:
+        if not summary_json.parent.is_dir():
+            raise click.UsageError(f"--summary-json: folder {summary_json.parent} does not exist")
+        clash = [str(p) for p in (output, Path(input_path)) if str(p) != "-"
+                 and Path(p).resolve() == summary_json.resolve()]
+        if clash:
+            raise click.UsageError(f"--summary-json would overwrite {clash[0]}")
     if review_below is not None and reject_below is not None and reject_below > review_below:
         raise click.UsageError(
             f"--reject-below ({reject_below}) must not exceed --review-below ({review_below})"

@@ -286,7 +286,8 @@ def read_csv(
     """Records from CSV with a header row. Ids default to ``row:N`` (N counts data rows)."""
     # surrogateescape keeps undecodable bytes, so binary garbage is recognised later.
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text)
+    lines = _Lines(text)
+    reader = csv.reader(lines)
     header = _csv_next(reader)
     if header is None:
         return
@@ -294,15 +295,29 @@ def read_csv(
     position = _tell(binary)
     row_no = 0
     while True:
+        lines.start_record()
         try:
             row = _csv_next(reader)
+            if row is not None and len(lines.record) > 1:
+                _check_multiline_record(lines.record)
         except csv.Error as exc:
             row_no += 1
+            problem = str(exc)
+            if len(lines.record) > 1:
+                # A quote opened and never closed (or closed only by a later row's quote)
+                # swallows the rows after it into one field. Report the row it opened in,
+                # and read the lines after that row's first line again as rows of their own.
+                problem = (f"a quoted field opened on this row is not closed where the row "
+                           f"ends ({exc}); the {len(lines.record) - 1} line(s) after it are "
+                           "read again as rows")
+                lines.rewind_after_first()
+                reader = csv.reader(lines)
             yield Record(
                 f"row:{row_no}",
-                error=("record.bad_csv", f"row is not valid CSV: {exc}"),
+                error=("record.bad_csv", f"row is not valid CSV: {problem}"),
                 keep={k: None for k in keep},
-                fingerprint=_fingerprint(b"record.bad_csv", str(exc).encode()),
+                fingerprint=_fingerprint(b"record.bad_csv", lines.record[0].encode("utf-8", "surrogateescape")
+                                         if lines.record else problem.encode()),
             )
             continue
         if row is None:
@@ -320,6 +335,45 @@ def read_csv(
         now = _tell(binary)
         rec.progress, position = max(now - position, 0), now
         yield rec
+
+
+class _Lines:
+    """The CSV reader's lines, with the physical lines of the record being read kept, so
+    that a record found broken can be read again from its second line."""
+
+    def __init__(self, text: Iterator[str]) -> None:
+        self._text = text
+        self._pending: list[str] = []  # lines to read again, last first
+        self.record: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._pending.pop() if self._pending else next(self._text)
+        self.record.append(line)
+        return line
+
+    def start_record(self) -> None:
+        self.record = []
+
+    def rewind_after_first(self) -> None:
+        self._pending.extend(reversed(self.record[1:]))
+        self.record = self.record[:1]
+
+
+def _check_multiline_record(record_lines: list[str]) -> None:
+    """A record over several lines must read the same way under strict quoting rules:
+    the lenient reader lets a stray opening quote run on to the next quote or the end of
+    the file, taking every row between into one field. Raises csv.Error if it does not."""
+    strict = csv.reader(iter(record_lines), strict=True)
+    old = csv.field_size_limit(_CSV_FIELD_LIMIT)
+    try:
+        rows = list(strict)
+    finally:
+        csv.field_size_limit(old)
+    if len(rows) != 1:
+        raise csv.Error(f"the record reads as {len(rows)} rows under strict quoting")
 
 
 def _csv_next(reader: Any) -> list[str] | None:
@@ -349,9 +403,13 @@ def _check_columns(columns: list[str], fields: Fields, keep: tuple[str, ...], wh
             f"it has {', '.join(map(repr, columns[:20]))}. "
             "Name yours with --text-field, --html-field or --url-field."
         )
+    if fields.id != "id" and fields.id not in columns:  # a misspelt --id-field would give row:N ids
+        raise BatchInputError(f"--id-field {fields.id!r} is not a column of the {what}")
     missing = [k for k in keep if k not in columns]
     if missing:
-        raise BatchInputError(f"--keep column(s) not in the {what}: {', '.join(missing)}")
+        raise BatchInputError(
+            f"column(s) asked for with --keep or --label-field not in the {what}: {', '.join(missing)}"
+        )
 
 
 # -- Parquet ------------------------------------------------------------------------------
@@ -377,7 +435,14 @@ def read_parquet(
     wanted = [fields.id, *(n for _, n in fields.content()), *keep]
     columns = [n for n in dict.fromkeys(wanted) if n in names]
     row_no = 0
-    for batch in pf.iter_batches(batch_size=batch_rows, columns=columns):
+    batches = pf.iter_batches(batch_size=batch_rows, columns=columns)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except Exception as exc:  # a damaged page: stop with a clear error, chunks before it kept
+            raise BatchInputError(f"the Parquet file is damaged after row {row_no:,}: {exc}") from exc
         for values in batch.to_pylist():
             row_no += 1
             rec = record_from_mapping(values, f"row:{row_no}", fields, keep)
@@ -426,6 +491,21 @@ def open_input(
         raise BatchInputError(f"no such file: {path}")
     if p.is_dir():
         raise BatchInputError(f"{path} is a directory, not a file")
+    if not p.is_file():
+        # A named pipe, a process substitution (<(...)), a device: it can be read once
+        # only, so it is streamed like standard input (hashing its head first would eat it).
+        if fmt == "parquet":
+            raise BatchInputError(f"{path} is not a regular file; Parquet is read from files only")
+        try:
+            f = open(p, "rb")  # closed by the runner (OpenInput.close)
+        except OSError as exc:
+            raise BatchInputError(f"cannot read {path}: {exc.strerror}") from exc
+        if fmt == "csv":
+            records = read_csv(f, fields, keep, max_record_bytes)
+            records = _prepend(next(records, None), records)
+        else:
+            records = read_jsonl(f, fields, keep, max_record_bytes)
+        return OpenInput(records, {"path": str(p), "stream": True}, None, "bytes", f.close)
     fingerprint = input_fingerprint(p)
     if fmt == "parquet":
         pf = parquet_file(path)

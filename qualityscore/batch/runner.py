@@ -236,18 +236,44 @@ def _row(
         outcome = (None, None, None, [], error_type, error_message, None)
     score, p_low, decision, reasons, error_type, error_message, model_version = outcome
     row = {
-        "id": rec.id,
+        "id": writable(rec.id),
         "score": score,
         "probability_low_quality": p_low,
         "decision": None if observe_only else decision,
         "reasons": reasons,
         "error_type": error_type,
-        "error_message": error_message,
+        "error_message": writable(error_message),
         "model_version": model_version,
     }
     for name in keep:
-        row[name] = rec.keep.get(name)
+        row[name] = writable(rec.keep.get(name))
     return row
+
+
+def writable(value: Any) -> Any:
+    """``value`` with every string made encodable as UTF-8, so that one record cannot stop
+    the output being written. A CSV reader keeps bytes that are not UTF-8 as surrogate
+    escapes (an id ``caf\\xe9`` from a Windows-1252 export): they are read as Windows-1252.
+    A lone surrogate from JSON (``"\\ud800"``) becomes U+FFFD."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            pass
+        try:
+            raw = value.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("cp1252", "replace")
+    if isinstance(value, list):
+        return [writable(v) for v in value]
+    if isinstance(value, dict):
+        return {writable(k): writable(v) for k, v in value.items()}
+    return value
 
 
 # -- checks and the manifest --------------------------------------------------------------
@@ -290,6 +316,13 @@ def _check_config(config: BatchConfig) -> tuple[str, str]:
         raise BatchUsageError("--keep lists a column twice")
     if not config.output.parent.is_dir():
         raise BatchUsageError(f"output folder {config.output.parent} does not exist")
+    if config.output.exists() and not config.output.is_file():
+        # Finishing replaces OUTPUT with a new file: a device (/dev/null) or pipe would be
+        # replaced, not written to.
+        raise BatchUsageError(
+            f"{config.output} exists and is not a regular file; the output is written to a "
+            "new file that replaces it, so give a file path"
+        )
     if config.input != "-" and Path(config.input).resolve() == config.output.resolve():
         raise BatchUsageError("the output would overwrite the input")
     return in_fmt, out_fmt
@@ -447,7 +480,7 @@ class _DaskEngine:
                     silence_logs=logging.ERROR,
                 )
                 self.client = Client(self.cluster)
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:  # ValueError: "10.0.0.5", "tcp://h:notaport"
             if self.cluster is not None:
                 self.cluster.close()
             self._dask_config.__exit__(None, None, None)
