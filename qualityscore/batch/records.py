@@ -152,6 +152,10 @@ def _id_text(value: Any, fallback: str) -> str:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))  # pandas writes integer ids with a null among them as floats
+    if isinstance(value, bytes):  # a Parquet binary column
+        return value.decode("utf-8", "replace")
     return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
 
 

@@ -367,6 +367,19 @@ class _BoundedDecoder:
 # --- Connecting: the SSRF guard ------------------------------------------------
 
 
+def _is_metadata_address(ip: IPAddress) -> bool:
+    """A cloud provider's instance-metadata service (credentials live there), in any of
+    its IPv6 spellings. Blocked even with ``allow_private``: no intranet page is there."""
+    if ip in CLOUD_METADATA_ADDRESSES:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = [ip.ipv4_mapped, ip.sixtofour]
+        if ip in _NAT64_PREFIX:
+            embedded.append(ipaddress.IPv4Address(int(ip) & _IPV4_MASK))
+        return any(inner is not None and inner in CLOUD_METADATA_ADDRESSES for inner in embedded)
+    return False
+
+
 def _is_blocked_address(ip: IPAddress) -> bool:
     """True for addresses a fetch must never reach: anything not on the public internet."""
     if ip in CLOUD_METADATA_ADDRESSES:
@@ -430,6 +443,13 @@ class _GuardedBackend(httpcore.SyncBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         addresses = _resolve(host, port)
+        metadata = [str(a) for a in addresses if _is_metadata_address(a)]
+        if metadata:
+            raise FetchError(
+                f"refused to connect to {host} ({', '.join(metadata)}): a cloud "
+                "instance-metadata address, blocked even with --allow-private",
+                type="fetch.blocked_address",
+            )
         if not self._allow_private:
             # Refuse if *any* answer is internal, not just the first: the resolver's
             # order is the attacker's to choose.

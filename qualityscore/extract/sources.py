@@ -108,10 +108,12 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> str:
             pass
     if declared and declared.replace("_", "-").lower().startswith(("utf-16", "utf-32")) and b"\x00" not in data:
         declared = None  # English in UTF-16 is half NUL bytes: a header that says so is wrong
+    # Bytes that are valid UTF-8 are UTF-8 whatever a <meta> says (a page saved as UTF-8
+    # often keeps its old "iso-8859-1" declaration); the header is the server's word.
     candidates = [declared] if declared else []
+    candidates.append("utf-8")
     if meta := _meta_charset(data):
         candidates.append(meta)
-    candidates.append("utf-8")
     for enc in candidates:
         try:
             return _check_text(data.decode(enc))  # type: ignore[arg-type]

@@ -163,3 +163,23 @@ def test_a_misspelt_id_field_is_an_error_not_row_numbers(tmp_path: Path) -> None
     res = run_batch(str(csv_src), "-o", str(tmp_path / "o.jsonl"), "--label-field", "lab")
     assert res.exit_code == 2 and "--label-field" in res.output
     assert src.exists()
+
+
+def test_parquet_ids_join_back_to_the_queue(tmp_path: Path) -> None:
+    """pandas stores integer ids with a null among them as floats (1.0), and some writers
+    store text as binary: the ids used to come out as "1.0" and "b'ab'"."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "id": pa.array([1.0, None, 3.0, 2.5], type=pa.float64()),
+        "bid": pa.array([b"ab", b"cd", b"ef", b"gh"], type=pa.binary()),
+        "text": [GOOD, SPUN, GOOD, SPUN],
+    })
+    src = tmp_path / "q.parquet"
+    pq.write_table(table, src)
+    out = tmp_path / "o.jsonl"
+    assert run_batch(str(src), "-o", str(out)).exit_code == 0
+    assert [r["id"] for r in read_rows(out)] == ["1", "row:2", "3", "2.5"]
+    assert run_batch(str(src), "-o", str(out), "--id-field", "bid").exit_code == 0
+    assert [r["id"] for r in read_rows(out)] == ["ab", "cd", "ef", "gh"]

@@ -72,6 +72,29 @@ def test_redirect_to_cloud_metadata_is_refused(site) -> None:  # type: ignore[no
     assert row["error"]["type"] == "fetch.blocked_address" and row["decision"] is None
 
 
+def test_allow_private_still_refuses_cloud_metadata(site) -> None:  # type: ignore[no-untyped-def]
+    """--allow-private opens the intranet, not the instance-metadata service."""
+    res = CliRunner().invoke(
+        main, ["score", "--format", "json", "--allow-private", site.url_for("/to-metadata")]
+    )
+    row = _rows(res.output)[0]
+    assert res.exit_code == 2
+    assert row["error"]["type"] == "fetch.blocked_address", row["error"]
+    assert "even with --allow-private" in row["error"]["message"]
+
+
+def test_metadata_address_in_every_spelling() -> None:
+    import ipaddress
+
+    from qualityscore.extract.fetch import _is_metadata_address
+
+    for spelling in ("169.254.169.254", "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe",
+                     "2002:a9fe:a9fe::1", "fd00:ec2::254"):
+        assert _is_metadata_address(ipaddress.ip_address(spelling)), spelling
+    for other in ("10.0.0.5", "169.254.1.1", "::1", "93.184.216.34"):
+        assert not _is_metadata_address(ipaddress.ip_address(other)), other
+
+
 def test_error_in_table_output(site) -> None:  # type: ignore[no-untyped-def]
     res = CliRunner().invoke(main, ["score", "--allow-private", site.url_for("/missing")])
     assert res.exit_code == 2
