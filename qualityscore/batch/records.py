@@ -495,22 +495,12 @@ def open_input(
         raise BatchInputError(f"no such file: {path}")
     if p.is_dir():
         raise BatchInputError(f"{path} is a directory, not a file")
-    if not p.is_file():
-        # A named pipe, a process substitution (<(...)), a device: it can be read once
-        # only, so it is streamed like standard input (hashing its head first would eat it).
-        if fmt == "parquet":
-            raise BatchInputError(f"{path} is not a regular file; Parquet is read from files only")
-        try:
-            f = open(p, "rb")  # closed by the runner (OpenInput.close)
-        except OSError as exc:
-            raise BatchInputError(f"cannot read {path}: {exc.strerror}") from exc
-        if fmt == "csv":
-            records = read_csv(f, fields, keep, max_record_bytes)
-            records = _prepend(next(records, None), records)
-        else:
-            records = read_jsonl(f, fields, keep, max_record_bytes)
-        return OpenInput(records, {"path": str(p), "stream": True}, None, "bytes", f.close)
-    fingerprint = input_fingerprint(p)
+    # A named pipe, a process substitution (<(...)) or a device can be read once only: it
+    # is streamed like standard input (hashing its head first would eat that head).
+    stream = not p.is_file()
+    if stream and fmt == "parquet":
+        raise BatchInputError(f"{path} is not a regular file; Parquet is read from files only")
+    fingerprint = {"path": str(p), "stream": True} if stream else input_fingerprint(p)
     if fmt == "parquet":
         pf = parquet_file(path)
         return OpenInput(
@@ -532,7 +522,7 @@ def open_input(
         records = _prepend(first, records)
     else:
         records = read_jsonl(f, fields, keep, max_record_bytes)
-    return OpenInput(records, fingerprint, fingerprint["size"], "bytes", f.close)
+    return OpenInput(records, fingerprint, fingerprint.get("size"), "bytes", f.close)
 
 
 def _prepend(first: Record | None, rest: Iterator[Record]) -> Iterator[Record]:
