@@ -99,7 +99,7 @@ def main() -> None:
 @click.option("--trust-model", is_flag=True, help="Allow a pickle/joblib model file (it can run code: only your own files).")
 @click.option("--review-below", type=float, default=None, help="Scores below this go to review (default: from the model).")
 @click.option("--reject-below", type=float, default=None, help="Scores below this are rejected (default: from the model).")
-@click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private/loopback addresses (intranet use).")
+@click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private/loopback addresses (intranet use; cloud metadata addresses stay blocked).")
 @click.option("--any-language", is_flag=True,
               help="Score pages that do not read as English (the model is English-only: by default they are input.unsupported_language errors).")
 @click.option("--min-words", type=click.IntRange(0), default=None,

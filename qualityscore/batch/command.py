@@ -40,7 +40,7 @@ _FORMATS = click.Choice(["jsonl", "csv", "parquet"])
               help="Also write the summary (counts per decision, error type and rule) as JSON.")
 @click.option("--model", type=click.Path(path_type=Path), default=None, help="Model file (default: the shipped model).")
 @click.option("--trust-model", is_flag=True, help="Allow a pickle/joblib model file (it can run code: only your own files).")
-@click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private/loopback addresses (intranet use).")
+@click.option("--allow-private", is_flag=True, help="Allow URLs that resolve to private/loopback addresses (intranet use; cloud metadata addresses stay blocked).")
 @click.option("--any-language", is_flag=True,
               help="Score records that do not read as English (by default: input.unsupported_language error rows).")
 @click.option("--min-words", type=click.IntRange(0), default=None,

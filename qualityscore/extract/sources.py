@@ -10,6 +10,7 @@ import codecs
 import os
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import InputError
@@ -110,11 +111,15 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> str:
         declared = None  # English in UTF-16 is half NUL bytes: a header that says so is wrong
     # Bytes that are valid UTF-8 are UTF-8 whatever a <meta> says (a page saved as UTF-8
     # often keeps its old "iso-8859-1" declaration); the header is the server's word.
-    candidates = [declared] if declared else []
-    candidates.append("utf-8")
-    if meta := _meta_charset(data):
-        candidates.append(meta)
-    for enc in candidates:
+    def candidates() -> Iterator[str | None]:  # the <meta> is looked for only if needed
+        if declared:
+            yield declared
+        yield "utf-8"
+        yield _meta_charset(data)
+
+    for enc in candidates():
+        if enc is None:
+            continue
         try:
             return _check_text(data.decode(enc))  # type: ignore[arg-type]
         except (UnicodeDecodeError, LookupError):
