@@ -167,13 +167,22 @@ def batch(
     except ModelError as exc:
         _fail(f"{exc.message} [{exc.type}]", EXIT_MODEL_ERROR)
     except JobAborted as exc:
-        _fail(f"{exc}. Finished chunks are kept: rerun with --resume.", EXIT_ABORTED)
+        _fail(f"{exc}. Finished chunks are kept: rerun with --resume.{_previous_note(output)}", EXIT_ABORTED)
     except KeyboardInterrupt:
-        _fail("interrupted. Finished chunks are kept: rerun with --resume.", EXIT_INTERRUPTED)
+        _fail(f"interrupted. Finished chunks are kept: rerun with --resume.{_previous_note(output)}",
+              EXIT_INTERRUPTED)
     click.echo(summary.to_text(), err=True)
     if summary_json is not None:
         write_json_atomic(summary_json, summary.to_dict())
     sys.exit(EXIT_INPUT_ERROR if summary.errors else EXIT_OK)
+
+
+def _previous_note(output: Path) -> str:
+    """Where an earlier run's OUTPUT waits, if this run set one aside."""
+    from .parts import previous_output_for
+
+    previous = previous_output_for(output)
+    return f" The previous {output.name} is kept as {previous}." if previous.is_file() else ""
 
 
 def _fail(message: str, code: int) -> None:

@@ -4,13 +4,17 @@ Layout while a job runs (OUTPUT itself does not exist until the job is complete)
 
     OUTPUT.parts/manifest.json                 what the run is: input, options, model
     OUTPUT.parts/part-00000012-<digest>.jsonl  one finished chunk (or .parquet)
+    OUTPUT.parts/previous-OUTPUT               an OUTPUT of an earlier run, if there was one
 
 Every file is written to a temporary name, fsynced and renamed, so a file with a final
 name is always complete. ``<digest>`` hashes the chunk's raw input: a resumed run skips
 a chunk only if its part exists *and* the input records are the same. At the end the
 parts are concatenated in input order to ``OUTPUT.tmp``, fsynced, renamed to OUTPUT, and
 the parts folder is removed. A run killed at any point leaves either no OUTPUT (rerun
-with ``--resume``) or a complete one.
+with ``--resume``) or a complete one. An OUTPUT left by an earlier run is not deleted
+when a new run starts: it is moved into the parts folder (so that OUTPUT never holds
+results of another run than the last one started) and is replaced only when the new run
+completes; until then it can be moved back by hand.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ COLUMNS = (
     "model_version",
 )
 MANIFEST = "manifest.json"
+PREVIOUS_PREFIX = "previous-"
 MANIFEST_FORMAT = 1
 CSV_LIST_SEPARATOR = ";"
 _PART_RE = re.compile(r"^part-(\d{8})-([0-9a-f]{16})\.(jsonl|parquet)$")
@@ -51,6 +56,18 @@ def parts_dir_for(output: Path) -> Path:
 
 def temp_output_for(output: Path) -> Path:
     return output.with_name(output.name + ".tmp")
+
+
+def previous_output_for(output: Path) -> Path:
+    """Where a new run keeps the OUTPUT of an earlier run until it has its own."""
+    return parts_dir_for(output) / (PREVIOUS_PREFIX + output.name)
+
+
+def unfinished_run_message(output: Path) -> str:
+    previous = previous_output_for(output)
+    kept = f" (it holds the previous {output.name} as {previous.name})" if previous.is_file() else ""
+    return (f"{parts_dir_for(output)} holds an unfinished run for {output}. Pass --resume to "
+            f"continue it, or delete that folder to start over{kept}.")
 
 
 def part_format_for(output_format: str) -> str:
@@ -91,12 +108,9 @@ class PartStore:
             if old is None and not has_parts:
                 # Killed between mkdir and the manifest: nothing was done yet.
                 _write_json_atomic(directory / MANIFEST, manifest)
-                output.unlink(missing_ok=True)
+                _set_aside(output)
             elif not resume:
-                raise ResumeError(
-                    f"{directory} holds an unfinished run for {output}. Pass --resume to "
-                    "continue it, or delete that folder to start over."
-                )
+                raise ResumeError(unfinished_run_message(output))
             elif old != manifest:
                 raise ResumeError(
                     f"cannot resume: {directory} was made by a different run "
@@ -109,7 +123,7 @@ class PartStore:
             directory.mkdir()
             _write_json_atomic(directory / MANIFEST, manifest)
             # From here on OUTPUT appears only when this run is complete.
-            output.unlink(missing_ok=True)
+            _set_aside(output)
         return cls(directory, part_format, keep_types)
 
     # -- chunks ---------------------------------------------------------------------
@@ -177,6 +191,14 @@ class PartStore:
         os.replace(tmp, output)
         _fsync_dir(output.parent)
         shutil.rmtree(self.directory)
+
+
+def _set_aside(output: Path) -> None:
+    """Move an earlier run's OUTPUT into the parts folder (a rename: same folder tree, no
+    copy), where it stays until this run replaces it; nothing is deleted before then."""
+    if output.is_file():
+        os.replace(output, previous_output_for(output))
+        _fsync_dir(output.parent)
 
 
 def _add(summary: Summary, row: dict[str, Any]) -> None:

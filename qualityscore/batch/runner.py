@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import ModelError
-from .parts import COLUMNS, PartStore, ResumeError, part_format_for, parts_dir_for
+from .parts import (
+    COLUMNS,
+    PartStore,
+    ResumeError,
+    part_format_for,
+    parts_dir_for,
+    unfinished_run_message,
+)
 from .records import (
     FORMATS,
     RECORD_BYTES_FACTOR,
@@ -332,10 +339,7 @@ def _precheck_parts(config: BatchConfig) -> None:
     """Refuse an unfinished run's folder before spending seconds on loading the model."""
     directory = parts_dir_for(config.output)
     if not config.resume and directory.is_dir() and any(directory.iterdir()):
-        raise ResumeError(
-            f"{directory} holds an unfinished run for {config.output}. Pass --resume to "
-            "continue it, or delete that folder to start over."
-        )
+        raise ResumeError(unfinished_run_message(config.output))
 
 
 def _manifest(

@@ -148,6 +148,42 @@ def _crash_after(monkeypatch: pytest.MonkeyPatch, n_parts: int) -> None:
     monkeypatch.setattr(parts_module.PartStore, "write", write)
 
 
+def test_a_new_run_keeps_the_previous_output_until_it_replaces_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, queue_jsonl: Path,
+    reference_rows: list[dict[str, Any]],
+) -> None:
+    """A rerun killed half-way must not cost the results of the run before it."""
+    out = tmp_path / "out.jsonl"
+    assert run_batch(str(queue_jsonl), "-o", str(out), "--chunk-size", "5").exit_code == 0
+    before = out.read_bytes()
+    previous = parts_module.previous_output_for(out)
+
+    _crash_after(monkeypatch, 2)
+    with pytest.raises(_Crash):  # a new run (other options) dies after two chunks
+        run_batch(str(queue_jsonl), "-o", str(out), "--chunk-size", "5", "--reasons", "1")
+    monkeypatch.undo()
+    assert not out.exists(), "OUTPUT must not hold another run's results while this one is unfinished"
+    assert previous.read_bytes() == before
+    res = run_batch(str(queue_jsonl), "-o", str(out), "--chunk-size", "5", "--reasons", "1")
+    assert res.exit_code == 2 and previous.name in res.stderr  # deleting the folder would lose it
+
+    def interrupt(self, index, digest, rows):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(parts_module.PartStore, "write", interrupt)
+    res = run_batch(str(queue_jsonl), "-o", str(out), "--chunk-size", "5", "--reasons", "1", "--resume")
+    monkeypatch.undo()
+    assert res.exit_code == 130 and str(previous) in res.stderr
+    assert previous.read_bytes() == before
+
+    res = run_batch(str(queue_jsonl), "-o", str(out), "--chunk-size", "5", "--reasons", "1", "--resume")
+    assert res.exit_code == 0, res.output
+    rows = read_rows(out)
+    assert key_values(rows) == key_values(reference_rows)
+    assert all(len(r["reasons"]) <= 1 for r in rows)
+    assert not out.with_name(out.name + ".parts").exists()  # the previous output went with it
+
+
 def test_resume_refuses_a_changed_input(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: list[dict[str, Any]]
 ) -> None:
