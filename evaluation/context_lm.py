@@ -34,6 +34,7 @@ file is NumPy only. Run from the project root (needs ../shared/data):
     python evaluation/context_lm.py train [--epochs 3]        # ~10 minutes on 2 cores
     python evaluation/context_lm.py heldout --docs 200 --out /tmp/ctx_heldout.json
     python evaluation/context_lm.py register --out /tmp/ctx_register.json
+    python evaluation/context_lm.py cost                      # ms per 600-word page vs scoring
 
 ``heldout`` and ``register`` run ``spin_heldout.py`` and ``spin_register.py`` (any of
 their options) with the four features in the tagger. The model file
@@ -228,9 +229,33 @@ def _with_features(lm: ContextLM, script: str, argv: list[str]) -> int:
     return int(module.main(argv))
 
 
+def cost(lm: ContextLM, data_dir: Path, pages: int = 100) -> None:
+    """Time of the four features against scoring the whole page with the shipped model,
+    per 600-word MedQuAD page, measured twice in the same run (one process)."""
+    from qualityscore import Scorer
+    from qualityscore.signals.spin_model import candidate_positions
+
+    texts = [" ".join(s.content.split()[:600]) for s in corpora.medquad(data_dir) if len(s.content.split()) > 500]
+    texts = texts[:pages]
+    scorer = Scorer.load()
+    scorer.score(texts[0])  # warm caches
+    for _ in range(2):
+        started = time.perf_counter()
+        for text in texts:
+            scorer.score(text)
+        scoring = time.perf_counter() - started
+        started = time.perf_counter()
+        for text in texts:
+            doc = Doc(text)
+            lm.features(doc, candidate_positions(doc))
+        features = time.perf_counter() - started
+        print(f"scoring {1000 * scoring / len(texts):.1f} ms/page, context features "
+              f"{1000 * features / len(texts):.1f} ms/page: {features / scoring:.2f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=("train", "heldout", "register"))
+    ap.add_argument("command", choices=("train", "heldout", "register", "cost"))
     ap.add_argument("--model-file", type=Path, default=DEFAULT_FILE)
     ap.add_argument("--epochs", type=int, default=3, help="train: passes over the text")
     args, rest = ap.parse_known_args(argv)
@@ -247,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.model_file.is_file():
         print(f"no model file {args.model_file}: run `python evaluation/context_lm.py train` first; skipped")
+        return 0
+    if args.command == "cost":
+        data_dir = corpora.data_dir_with("medquad", nothing_to="measure")
+        if data_dir is not None:
+            cost(ContextLM(args.model_file), data_dir)
         return 0
     script = "spin_heldout" if args.command == "heldout" else "spin_register"
     return _with_features(ContextLM(args.model_file), script, rest)
