@@ -29,13 +29,16 @@ Run from the project root (needs ../shared/data):
     python evaluation/spin_heldout.py [--folds 5] [--docs 300] [--out evaluation/reports/spin_heldout.json]
                                       [--vectors packaged|none|FILE.npz] [--bigrams packaged|none]
                                       [--tagger-negatives medreadme|none] [--news-negatives SHARE]
+                                      [--context-model trained|none|FILE.npz]
 
 ``--vectors`` compares word-vector files (``evaluation/build_word_vectors.py``) or none
 for the tagger's context features, ``--bigrams`` the general-English bigram table
 (``evaluation/build_bigrams.py``) or none; ``--tagger-negatives none`` fits the tagger
 on NIH text alone (as before MedReadMe's passages were added), ``--news-negatives 0.3``
 also fits it on the news articles below that fraction (the rest of the training news
-sets the cut). The report names what was used.
+sets the cut); ``--context-model`` is the tagger's model of words in context, trained on
+the statistics' text as ``qualityscore train`` does (default, about a minute), none, or
+one saved by ``model.resources.save_context_model``. The report names what was used.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ import numpy as np
 
 from qualityscore.model import corpora
 from qualityscore.model.corpora import stable_fraction
-from qualityscore.model.resources import learn_spin_resources
+from qualityscore.model.resources import health_stats_with, learn_spin_resources
 from qualityscore.model.spinner import Spinner
 from qualityscore.model.train import (
     COCHRANE_HELDOUT_FROM,
@@ -65,7 +68,7 @@ from qualityscore.model.train import (
 from qualityscore.ngrams import load_bigrams, use_bigrams
 from qualityscore.page import Page
 from qualityscore.signals.spin import Lexicon, SpinSignals, load_lexicon
-from qualityscore.signals.spin_model import HealthStats, candidate_positions, token_features
+from qualityscore.signals.spin_model import candidate_positions, token_features
 from qualityscore.text import Doc
 from qualityscore.wordvectors import WordVectors, load_word_vectors, use_word_vectors
 
@@ -154,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="fit the tagger on clean news below this fraction too (the rest of the news sets the cut)")
     ap.add_argument("--tagger-negatives", default="medreadme", choices=("medreadme", "none"),
                     help="the clean other-register text the tagger learns from, as training does (default), or none")
+    ap.add_argument("--context-model", default="trained",
+                    help="the tagger's model of words in context: trained (on the statistics' text, as "
+                         "training does; about a minute), none, or a file (model.resources.save_context_model)")
     ap.add_argument("--gate-share", type=float, default=None,
                     help="share of clean training-side pages allowed to reach the page gate (training: 0.05)")
     ap.add_argument("--flag-budget", type=float, default=None,
@@ -183,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     heldout = [s.content for s in medquad if stable_fraction(s.group) >= MEDQUAD_HELDOUT_FROM]
     heldout += [s.content for s in cochrane if stable_fraction(s.group) >= COCHRANE_HELDOUT_FROM]
     random.Random(args.seed).shuffle(heldout)
-    stats = HealthStats.learn(res_texts)
+    stats = health_stats_with(res_texts, args.context_model)
 
     lexicon = load_lexicon()
     terms = sorted({e.canonical for e in lexicon.entries if e.kind == "medical"})
@@ -304,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         "word_vectors_source": args.vectors,
         "bigrams": bigrams.digest if bigrams is not None else None,
         "tagger_negatives": args.tagger_negatives,
+        "context_model": args.context_model,
         "news_negatives": args.news_negatives,
         "operating_point": {"gate_share": args.gate_share, "flag_budget": args.flag_budget,
                             "note": "null: training's (tagger.PAGE_GATE_SHARE, tagger.FLAGS_PER_2000_WORDS)"},

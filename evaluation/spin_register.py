@@ -43,7 +43,7 @@ from qualityscore.model import corpora
 from qualityscore.model.corpora import stable_fraction
 from qualityscore.model.evaluate import heldout_clean, heldout_news
 from qualityscore.model.features import page_of
-from qualityscore.model.resources import learn_spin_resources
+from qualityscore.model.resources import health_stats_with, learn_spin_resources
 from qualityscore.model.spinner import Spinner
 from qualityscore.model.train import (
     COCHRANE_RESOURCES,
@@ -54,7 +54,6 @@ from qualityscore.model.train import (
 )
 from qualityscore.page import Page
 from qualityscore.signals.spin import Lexicon, SpinSignals, load_lexicon
-from qualityscore.signals.spin_model import HealthStats
 from qualityscore.text import Doc
 
 FEATURES = ("substitutions_per_100w", "off_register_per_100w", "off_register_mean",
@@ -84,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="fit the tagger on clean news below this fraction too (the rest of the news sets the cut)")
     ap.add_argument("--tagger-negatives", default="medreadme", choices=("medreadme", "none"),
                     help="the clean other-register text the tagger learns from, as training does (default), or none")
+    ap.add_argument("--context-model", default="trained",
+                    help="the tagger's model of words in context: trained (on the statistics' text, as "
+                         "training does; about a minute), none, or a file (model.resources.save_context_model)")
     ap.add_argument("--gate-share", type=float, default=None,
                     help="share of clean training-side pages allowed to reach the page gate (training: 0.05)")
     ap.add_argument("--flag-budget", type=float, default=None,
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         "news_heldout": [s.content for s in heldout_news(data_dir)],
         "healthstory_4_5_stars": [s.content for s in corpora.healthstory(data_dir) if (s.rating or 0) >= 4],
     }
-    stats = HealthStats.learn(res_texts)
+    stats = health_stats_with(res_texts, args.context_model)
     lexicon = load_lexicon()
     terms = sorted({e.canonical for e in lexicon.entries})
     halves = [{t for t in terms if zlib.crc32(t.encode()) % 2 == h} for h in (0, 1)]
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         "pages_with_tagger_flag": {k: float(np.mean([r["pages_with_tagger_flag"][k] for r in per_half]))
                                    for k in ("spun", *real)},
         "tagger_negatives": args.tagger_negatives,
+        "context_model": args.context_model,
         "news_negatives": args.news_negatives,
         "operating_point": {"gate_share": args.gate_share, "flag_budget": args.flag_budget,
                             "note": "null: training's (tagger.PAGE_GATE_SHARE, tagger.FLAGS_PER_2000_WORDS)"},

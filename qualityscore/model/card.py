@@ -11,6 +11,18 @@ from pathlib import Path
 from typing import Any
 
 
+def _context_model_line(info: dict[str, Any] | None) -> list[str]:
+    if not info:
+        return []
+    return [
+        f"- spin tagger's model of words in context (`signals/context_model.py`): the word vectors of "
+        f"{info.get('window')} tokens on each side → {info.get('hidden')} ReLU units → a {info.get('dim')}-d "
+        f"context vector, trained by sampled softmax on {info.get('words', 0):,} words of the statistics' "
+        f"NIH and Cochrane text ({info.get('epochs')} epochs, {info.get('seconds')} s; loss "
+        f"{info.get('final_epoch_loss')}); log Z fitted linearly, residual sd {info.get('log_z_residual_sd')}"
+    ]
+
+
 def card_paths(model_path: Path) -> tuple[Path, Path]:
     return model_path.with_name("model-card.json"), model_path.with_name("MODEL_CARD.md")
 
@@ -150,6 +162,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"k = {card.get('vote', {}).get('signal_power', '?')}; "
         "see `qualityscore/model/vote.py`)",
         f"- features: {len(card.get('feature_names', []))} signals + text",
+        *_context_model_line(card.get("context_model")),
         f"- files: `{card.get('model_file')}` (the scikit-learn objects, skops) and "
         f"`{card.get('runtime_file')}` (the same model compiled to arrays, loaded with "
         "`allow_pickle=False` and scored with NumPy alone; what `Scorer` loads by default)"

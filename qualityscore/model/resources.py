@@ -3,11 +3,58 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from ..signals.context_model import ContextModel
 from ..signals.spin import Lexicon, SpinResources, load_lexicon, zipf_of_counts
 from ..signals.spin_model import HealthStats
 from ..text import STOPWORDS, TOKEN_RE
+from ..wordvectors import load_word_vectors
+
+
+def learn_health_stats(
+    texts: Sequence[str], *, context: bool = True, log: Callable[[str], None] = lambda _m: None, **kw: Any
+) -> HealthStats:
+    """``HealthStats`` of ``texts``, with a context model trained on the same texts
+    (``model/context_training.py``, about a minute for the shipped slices) unless
+    ``context`` is False or no word vectors are installed. ``kw``: ``train_context_model``'s."""
+    stats = HealthStats.learn(texts)
+    vectors = load_word_vectors()
+    if context and vectors is not None:
+        from .context_training import train_context_model
+
+        stats.context = train_context_model(texts, vectors, log=log, **kw)
+    return stats
+
+
+def health_stats_with(texts: Sequence[str], context_model: str, *,
+                      log: Callable[[str], None] = print) -> HealthStats:
+    """For evaluation scripts' ``--context-model``: ``trained`` (trained on ``texts``, as
+    ``qualityscore train`` does), ``none``, or a file written by ``save_context_model``."""
+    if context_model == "trained":
+        return learn_health_stats(texts, log=log)
+    stats = HealthStats.learn(texts)
+    if context_model != "none":
+        stats.context = load_context_model(Path(context_model))
+    return stats
+
+
+def load_context_model(path: Path) -> ContextModel:
+    """A context model saved by ``save_context_model`` (evaluation scripts reuse one)."""
+    with np.load(path, allow_pickle=False) as z:
+        model = ContextModel.from_plain({k: z[k] for k in z.files}, load_word_vectors())
+    if model is None:
+        raise ValueError(f"{path} holds no context model")
+    return model
+
+
+def save_context_model(model: ContextModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **model.to_plain())
 
 
 def learn_spin_resources(
@@ -125,4 +172,5 @@ def resources_digest(res: SpinResources) -> str:
     return h.hexdigest()[:16]
 
 
-__all__ = ["common_medical_variants", "learn_spin_resources", "resources_digest"]
+__all__ = ["common_medical_variants", "health_stats_with", "learn_health_stats", "learn_spin_resources", "load_context_model",
+           "resources_digest", "save_context_model"]

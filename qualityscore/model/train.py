@@ -28,7 +28,7 @@ from . import corpora
 from .corpora import HIGH, LOW, Sample, stable_fraction
 from .features import PageCache, signal_matrix
 from .pipeline import build_pipeline, design_matrix
-from .resources import learn_spin_resources
+from .resources import learn_health_stats, learn_spin_resources
 from .spinner import Spinner, ThesaurusSpinner, promote, to_spam_html
 
 # Deterministic splits by group: [lo, hi) fractions of each corpus.
@@ -365,7 +365,9 @@ def build_training_set(
 
     resource_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
     resource_texts += [s.content for s in cochrane_abs if _in(s, COCHRANE_RESOURCES)]
-    resources = learn_spin_resources(resource_texts, lexicon=lexicon)
+    log("training the context model ...")
+    resources = learn_spin_resources(resource_texts, lexicon=lexicon,
+                                     stats=learn_health_stats(resource_texts, log=log))
     tagger_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
     news, negatives = tagger_clean_texts(data_dir, onestop)
     ts.resources = train_spin_tagger(resources, tagger_texts, seed=seed, lexicon=lexicon,
@@ -661,6 +663,7 @@ def train_and_save(
         "token_features": list(TOKEN_FEATURES),
         "word_vectors": vectors_digest(),
         "bigrams": bigrams_digest(),
+        "context_model": ts.resources.stats.context.training if ts.resources.stats.context is not None else None,
         "vote": {"text_weight": float(model.text_weight), "signal_power": float(model.signal_power),
                  "word_branch_excludes": sorted(NOT_FOR_WORDS)},
         "training_data": {

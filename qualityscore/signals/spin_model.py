@@ -40,6 +40,7 @@ import numpy as np
 from ..ngrams import load_bigrams, pmi_columns
 from ..text import STOPWORDS, TOKEN_RE, Doc
 from ..wordvectors import WordVectors, context_cosines, load_word_vectors
+from .context_model import CONTEXT_FEATURES, ContextModel
 
 TOKEN_FEATURES: tuple[str, ...] = (
     "general_zipf",
@@ -80,6 +81,8 @@ SLOT_STATS: tuple[str, ...] = ("log_count", "top_share", "word_share", "top_over
 # keeps twice as many).
 MIN_SLOT_COUNT = 3
 TOKEN_FEATURES = TOKEN_FEATURES + tuple(f"{c}_{s}" for c in SLOT_CONTEXTS for s in SLOT_STATS)
+# log P(word | context) from the context model (``signals/context_model.py``).
+TOKEN_FEATURES = TOKEN_FEATURES + CONTEXT_FEATURES
 # Distance (in tokens) reported when no anchor is near.
 FAR = 10
 
@@ -121,6 +124,9 @@ class HealthStats:
     # occurs; how often its commonest word fills it) and "words.<pattern>.keys|counts"
     # (word-in-context triples at those positions, sorted): see ``learn_slots``.
     slots: dict[str, np.ndarray] = field(default_factory=dict)
+    # A model of words in context, trained on the same kind of text (``learn`` does not
+    # train it: ``model/resources.learn_health_stats`` does).
+    context: ContextModel | None = None
 
     def __post_init__(self) -> None:
         # Lookup tables built once at load time: scoring does dict lookups only.
@@ -180,6 +186,7 @@ class HealthStats:
             "right_max": self.right_max,
             "total": int(self.total),
             **self.slots,
+            **(self.context.to_plain() if self.context is not None else {}),
         }
 
     @classmethod
@@ -196,6 +203,7 @@ class HealthStats:
             total=int(data["total"]),  # type: ignore[arg-type]
             slots={k: np.asarray(v, dtype=np.int64) for k, v in data.items()
                    if k.startswith(("slot.", "words."))},
+            context=ContextModel.from_plain(data, load_word_vectors()),
         )
 
     def pair_count_array(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -401,6 +409,7 @@ def token_features(
     ri = np.where(has_right, ids[np.minimum(pos + 1, n_tok - 1)], -1)
     wi = ids[pos]
     words = [lower[k] for k in positions]
+    seg = np.cumsum(~joined[:n_tok])  # sentence number of each token
 
     g = np.fromiter((general_zipf(w) for w in words), dtype=np.float64, count=len(words))
     zipfs = stats.zipfs
@@ -437,9 +446,18 @@ def token_features(
         (wi >= 0).astype(np.float64),
         *_context_columns(doc, positions),
         *pmi_columns(lower, pos, has_left, has_right, load_bigrams()),
-        *_slot_columns(ids, np.cumsum(~joined[:n_tok]), pos, stats),
+        *_slot_columns(ids, seg, pos, stats),
+        *_model_columns(stats.context, lower, seg, pos),
     )
     return np.column_stack(columns)
+
+
+def _model_columns(model: ContextModel | None, lower: list[str], seg: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """``CONTEXT_FEATURES``; 0.0 throughout without a context model (a constant the tagger
+    learns to ignore: a column that is NaN throughout cannot be binned)."""
+    if model is None:
+        return np.zeros((len(CONTEXT_FEATURES), len(pos)))
+    return model.columns(lower, seg, pos).T
 
 
 def _context_columns(doc: Doc, positions: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

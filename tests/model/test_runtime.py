@@ -181,21 +181,31 @@ def test_runtime_round_trip(tmp_path: Path) -> None:
 
 
 def test_runtime_round_trip_keeps_the_spin_word_statistics(tmp_path: Path) -> None:
-    from qualityscore.signals.spin_model import HealthStats, candidate_positions, token_features
+    """The counts, the slot tables and the context model (its arrays in their own dtypes)."""
+    from qualityscore.model.resources import learn_health_stats
+    from qualityscore.signals.spin_model import (
+        TOKEN_FEATURES,
+        HealthStats,
+        candidate_positions,
+        token_features,
+    )
     from qualityscore.text import Doc
 
     X, y = _toy()
     model = compile_model(fit_model(build_pipeline(X.shape[1] - 1), X, y, np.full(len(y), "page")))
-    stats = HealthStats.learn(["Ask your health care provider. A health care provider can help."] * 3)
-    assert stats.slots
+    stats = learn_health_stats(["Ask your health care provider. A health care provider can help."] * 3,
+                               epochs=1, hidden=8, dim=4)
+    assert stats.slots and stats.context is not None
     path = tmp_path / "stats.npz"
     save_runtime(path, model=model, tagger=None, metadata={}, spin_resources={}, health_stats=stats.to_plain())
     back = HealthStats.from_plain(load_runtime(path)["health_stats"])
     assert back.slots.keys() == stats.slots.keys()
+    assert back.context is not None and back.context.R.dtype == np.int8
     doc = Doc("Ask your health worry provider today.")
     pos = candidate_positions(doc)
-    np.testing.assert_array_equal(token_features(doc, pos, back, frozenset()),
-                                  token_features(doc, pos, stats, frozenset()))
+    features = token_features(doc, pos, back, frozenset())
+    assert np.isfinite(features[:, TOKEN_FEATURES.index("context_logp")]).all()
+    np.testing.assert_array_equal(features, token_features(doc, pos, stats, frozenset()))
 
 
 class _Exploit:

@@ -1,0 +1,151 @@
+"""A small neural model of words in context: how likely is this word *here*?
+
+The spin tagger's other evidence looks at a word and its immediate neighbours: counts of
+pairs and slots in clean health text, bigrams of general English, word vectors. "this
+situation has" for "this condition has" passes all of them: a fluent pair, in a slot many
+words fill. Only a model of the whole context says that "situation" is an unlikely filler.
+
+The model (trained by ``model/context_training.py`` at ``qualityscore train``, from
+clean NIH and Cochrane text, stored in the model bundle with the health statistics):
+
+* the packaged GloVe vectors (``qualityscore/wordvectors``) of the ``WINDOW`` tokens on
+  each side, within the sentence (three learned rows stand for a word without a vector, a
+  number, and nothing), concatenated → ``hidden`` ReLU units → a context vector ``h``;
+* each word's output vector is ``glove[w] @ A`` plus a learned correction for words the
+  training text used, and a bias; a word training never saw still gets a score through
+  its GloVe vector;
+* trained to be self-normalised, and a linear fit of the remaining log normaliser on
+  ``h``, so that log P(word | context) costs one dot product, not a sum over the
+  vocabulary.
+
+Four features per candidate word (``CONTEXT_FEATURES``): log P(word | context), that minus
+the word's general-English log frequency, and both minus their median over the page's
+candidate words. The relative pair is what carries across registers: a model of NIH text
+finds most words of a news page unlikely, but on its own page a spun word still stands
+out and a news word does not. NaN for a word without a vector, and everywhere when the
+bundle has no context model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..wordvectors import WordVectors
+
+CONTEXT_FEATURES: tuple[str, ...] = ("context_logp", "context_pmi", "context_logp_rel", "context_pmi_rel")
+WINDOW = 4
+OFFSETS: tuple[int, ...] = tuple(o for o in range(-WINDOW, WINDOW + 1) if o != 0)
+# Rows after the word vectors in the input table.
+UNKNOWN, NUMBER, PAD = 0, 1, 2
+PREFIX = "context."
+
+
+@dataclass
+class ContextModel:
+    """The trained arrays (float32 unless noted). ``vectors``: the word vectors it reads."""
+
+    vectors: WordVectors
+    special: np.ndarray  # (3, dim_in): unknown word, number, padding
+    W1: np.ndarray  # (len(OFFSETS) * dim_in, hidden)
+    b1: np.ndarray
+    W2: np.ndarray  # (hidden, dim)
+    b2: np.ndarray
+    A: np.ndarray  # (dim_in, dim): output vector of a word from its word vector
+    R_ids: np.ndarray  # int64, sorted: vocabulary rows with a learned correction
+    R: np.ndarray  # (len(R_ids), dim) int8, times R_scale per row
+    R_scale: np.ndarray
+    bias: np.ndarray  # (V,) float16
+    general_logp: np.ndarray  # (V,) float16: log of the word's general-English frequency
+    log_z: np.ndarray  # (dim + 1,): log normaliser ~ h @ log_z[:-1] + log_z[-1]
+    # How it was trained (set by the trainer, recorded in the model card; not stored here).
+    training: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.table = np.vstack([self.vectors.unit, self.special.astype(np.float32)])
+        self.V = len(self.vectors.vocab)
+        self._bias = self.bias.astype(np.float32)
+        self._glogp = self.general_logp.astype(np.float32)
+        self._Rf = self.R.astype(np.float32) * self.R_scale[:, None].astype(np.float32)
+
+    # -- storage -------------------------------------------------------------------------
+    def to_plain(self) -> dict[str, np.ndarray]:
+        """Arrays under ``context.*`` keys, stored with the health statistics."""
+        names = ("special", "W1", "b1", "W2", "b2", "A", "R_ids", "R", "R_scale", "bias", "general_logp", "log_z")
+        out = {PREFIX + k: np.asarray(getattr(self, k)) for k in names}
+        out[PREFIX + "vectors_digest"] = np.frombuffer(self.vectors.digest.encode("ascii"), dtype=np.uint8)
+        return out
+
+    @classmethod
+    def from_plain(cls, data: dict[str, object], vectors: WordVectors | None) -> ContextModel | None:
+        """None when ``data`` holds no context model. Raises ValueError when it was
+        trained on other word vectors than ``vectors``."""
+        if PREFIX + "W1" not in data:
+            return None
+        digest = bytes(np.asarray(data[PREFIX + "vectors_digest"], dtype=np.uint8)).decode("ascii")
+        if vectors is None or vectors.digest != digest:
+            raise ValueError(f"the context model was trained on word vectors {digest}, "
+                             f"not {vectors.digest if vectors else 'none'}")
+        kw = {k[len(PREFIX):]: np.asarray(v) for k, v in data.items()
+              if k.startswith(PREFIX) and k != PREFIX + "vectors_digest"}
+        return cls(vectors=vectors, **kw)  # type: ignore[arg-type]
+
+    # -- scoring -------------------------------------------------------------------------
+    def token_ids(self, lower: Sequence[str]) -> np.ndarray:
+        """Input rows: the word's vector row, or ``V + NUMBER`` / ``V + UNKNOWN``."""
+        index = self.vectors.index  # type: ignore[attr-defined]
+        V = self.V
+        return np.fromiter(
+            (V + NUMBER if w[:1].isdigit() else index.get(w, V + UNKNOWN) for w in lower),
+            dtype=np.int64, count=len(lower),
+        )
+
+    def hidden(self, ids: np.ndarray, seg: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        x = self.table[contexts(ids, seg, pos, self.V + PAD)].reshape(len(pos), -1)
+        return np.maximum(x @ self.W1 + self.b1, 0) @ self.W2 + self.b2
+
+    def output_vectors(self, words: np.ndarray) -> np.ndarray:
+        out = self.vectors.unit[words] @ self.A
+        at = np.minimum(np.searchsorted(self.R_ids, words), max(len(self.R_ids) - 1, 0))
+        has = (self.R_ids[at] == words) if len(self.R_ids) else np.zeros(len(words), dtype=bool)
+        out[has] += self._Rf[at[has]]
+        return out
+
+    def log_prob(self, h: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """log P(word | context) for vocabulary rows ``words`` with context vectors ``h``."""
+        score = np.einsum("ij,ij->i", h, self.output_vectors(words)) + self._bias[words]
+        return score - (h @ self.log_z[:-1] + self.log_z[-1])
+
+    def columns(self, lower: Sequence[str], seg: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """``CONTEXT_FEATURES`` for token positions ``pos`` of a document whose lower-case
+        tokens are ``lower`` and whose sentence number per token is ``seg``."""
+        out = np.full((len(pos), len(CONTEXT_FEATURES)), np.nan)
+        if not len(pos):
+            return out
+        ids = self.token_ids(lower)
+        known = ids[pos] < self.V
+        if not known.any():
+            return out
+        p = pos[known]
+        w = ids[p]
+        lp = self.log_prob(self.hidden(ids, seg, p), w)
+        pmi = lp - self._glogp[w]
+        out[known] = np.column_stack([lp, pmi, lp - np.median(lp), pmi - np.median(pmi)])
+        return out
+
+
+def contexts(ids: np.ndarray, seg: np.ndarray, pos: np.ndarray, pad: int) -> np.ndarray:
+    """Per position, the input rows of the ``OFFSETS`` neighbours (``pad`` across a
+    sentence end or past the document's edge)."""
+    n = len(ids)
+    out = np.full((len(pos), len(OFFSETS)), pad, dtype=np.int64)
+    for j, o in enumerate(OFFSETS):
+        q = np.clip(pos + o, 0, n - 1)
+        ok = (pos + o >= 0) & (pos + o < n) & (seg[q] == seg[pos])
+        out[:, j] = np.where(ok, ids[q], pad)
+    return out
+
+
+__all__ = ["CONTEXT_FEATURES", "OFFSETS", "WINDOW", "ContextModel", "contexts"]

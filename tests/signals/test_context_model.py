@@ -1,0 +1,155 @@
+"""The context model: its hand-written gradients, what training learns, storage, features."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qualityscore.model.context_training import (
+    DENSE,
+    Params,
+    batch_gradients,
+    exact_log_z,
+    train_context_model,
+    training_examples,
+)
+from qualityscore.signals.context_model import CONTEXT_FEATURES, OFFSETS, ContextModel
+from qualityscore.signals.spin_model import (
+    TOKEN_FEATURES,
+    HealthStats,
+    candidate_positions,
+    token_features,
+)
+from qualityscore.text import Doc
+from qualityscore.wordvectors import WordVectors, load_word_vectors
+
+LOGP = TOKEN_FEATURES.index("context_logp")
+
+
+@pytest.fixture(scope="module")
+def vectors() -> WordVectors:
+    wv = load_word_vectors()
+    assert wv is not None, "qualityscore/wordvectors/glove.npz is not installed"
+    return wv
+
+
+def _toy_params(rng: np.random.Generator, V: int = 40, dim_in: int = 6, hidden: int = 7, dim: int = 5) -> Params:
+    r_row = np.full(V, -1)
+    with_r = rng.choice(V, size=V // 2, replace=False)
+    r_row[with_r] = np.arange(len(with_r))
+    return Params(
+        glove=rng.standard_normal((V, dim_in)), special=rng.standard_normal((3, dim_in)),
+        W1=rng.standard_normal((len(OFFSETS) * dim_in, hidden)) * 0.3, b1=rng.standard_normal(hidden) * 0.1,
+        W2=rng.standard_normal((hidden, dim)) * 0.3, b2=rng.standard_normal(dim) * 0.1,
+        A=rng.standard_normal((dim_in, dim)) * 0.3, R=rng.standard_normal((len(with_r), dim)) * 0.3,
+        r_row=r_row, bias=rng.standard_normal(V) * 0.5,
+    )
+
+
+def test_batch_gradients_match_finite_differences() -> None:
+    """Every parameter the trainer updates: the analytic gradient against a central
+    difference of the loss, in float64 (contexts with the special rows, a sampled word
+    that is also a target, words with and without a correction)."""
+    rng = np.random.default_rng(1)
+    p = _toy_params(rng)
+    V = p.glove.shape[0]
+    xb = rng.integers(0, V + 3, size=(6, len(OFFSETS)))
+    yb = rng.integers(0, V, size=6)
+    neg = np.concatenate([rng.integers(0, V, size=9), yb[:1]])
+    log_kq = rng.standard_normal(V) * 0.3
+    _, grads = batch_gradients(p, xb, yb, neg, log_kq, 0.3)
+
+    def loss() -> float:
+        return batch_gradients(p, xb, yb, neg, log_kq, 0.3)[0]
+
+    def numeric(arr: np.ndarray, i: tuple[int, ...]) -> float:
+        old = arr[i]
+        arr[i] = old + 1e-6
+        up = loss()
+        arr[i] = old - 1e-6
+        down = loss()
+        arr[i] = old
+        return (up - down) / 2e-6
+
+    checked = 0
+    for name in DENSE:
+        arr, g = getattr(p, name), grads[name]
+        for flat in rng.choice(arr.size, size=min(arr.size, 12), replace=False):
+            i = np.unravel_index(flat, arr.shape)
+            assert g[i] == pytest.approx(numeric(arr, i), abs=1e-6, rel=1e-4), (name, i)
+            checked += 1
+    for name, arr in (("R", p.R), ("bias", p.bias)):
+        rows, sums = grads[name]
+        dense = np.zeros_like(arr)
+        dense[rows] = sums
+        for row in rng.choice(arr.shape[0], size=8, replace=False):
+            i = (row, 0) if arr.ndim == 2 else (row,)
+            assert dense[i] == pytest.approx(numeric(arr, i), abs=1e-6, rel=1e-4), (name, i)
+            checked += 1
+    assert checked >= 70
+
+
+HEALTH = [
+    "Ask your doctor about high blood pressure before you take this medicine.",
+    "High blood pressure can damage the heart and the kidneys over many years.",
+    "Your doctor will check your blood pressure at every visit to the clinic.",
+    "People with high blood pressure should eat less salt and exercise more often.",
+    "A nurse measures blood pressure with a cuff around the upper arm.",
+    "Tell your doctor about any side effects of the medicine you take.",
+    "Common side effects include headache, nausea and feeling tired.",
+    "Most side effects go away after a few days of treatment.",
+]
+
+
+@pytest.fixture(scope="module")
+def toy_model(vectors: WordVectors) -> ContextModel:
+    return train_context_model(HEALTH * 8, vectors, epochs=40, hidden=48, dim=24, batch=64, negatives=256, seed=0)
+
+
+def _logp(model: ContextModel, text: str, word: str) -> float:
+    doc = Doc(text)
+    k = next(i for i, t in enumerate(doc.tokens) if t.lower == word)
+    lower = [t.lower for t in doc.tokens]
+    return float(model.columns(lower, np.zeros(len(lower), dtype=np.int64), np.asarray([k]))[0, 0])
+
+
+def test_training_learns_which_word_fills_a_context(toy_model: ContextModel) -> None:
+    """After training on text where "blood pressure" and "side effects" recur, the
+    original word is far more probable in its slot than the spinner's synonym."""
+    assert _logp(toy_model, "Check your blood pressure every year.", "pressure") > \
+        _logp(toy_model, "Check your blood strain every year.", "strain") + 3.0
+    assert _logp(toy_model, "Some side effects of this medicine are rare.", "effects") > \
+        _logp(toy_model, "Some side impacts of this medicine are rare.", "impacts") + 3.0
+
+
+def test_the_fitted_normaliser_is_unbiased_on_training_contexts(toy_model: ContextModel, vectors: WordVectors) -> None:
+    X, _ = training_examples(HEALTH, vectors)
+    x = toy_model.table[X].reshape(len(X), -1)
+    h = np.maximum(x @ toy_model.W1 + toy_model.b1, 0) @ toy_model.W2 + toy_model.b2
+    fitted = h @ toy_model.log_z[:-1] + toy_model.log_z[-1]
+    assert abs(float(np.mean(exact_log_z(toy_model, h) - fitted))) < 0.25
+
+
+def test_a_model_for_other_word_vectors_is_refused(toy_model: ContextModel, vectors: WordVectors) -> None:
+    other = WordVectors(vectors.vocab, vectors.unit, "0" * 16)
+    with pytest.raises(ValueError, match="trained on word vectors"):
+        ContextModel.from_plain(toy_model.to_plain(), other)
+
+
+def test_features_without_a_model_are_constant_and_with_one_nan_only_without_a_vector(
+    toy_model: ContextModel,
+) -> None:
+    doc = Doc("Ask your doctor about the zqxvbn before you take this medicine.")
+    pos = candidate_positions(doc)
+    cols = slice(LOGP, LOGP + len(CONTEXT_FEATURES))
+    without = token_features(doc, pos, HealthStats.learn(HEALTH), frozenset())[:, cols]
+    assert (without == 0.0).all()
+    stats = HealthStats.learn(HEALTH)
+    stats.context = toy_model
+    with_model = token_features(doc, pos, stats, frozenset())[:, cols]
+    words = [doc.tokens[k].lower for k in pos]
+    missing = np.isnan(with_model).all(axis=1)
+    assert [w for w, m in zip(words, missing, strict=True) if m] == ["zqxvbn"]
+    # The relative columns are the absolute ones minus their median over the page.
+    known = with_model[~missing]
+    np.testing.assert_allclose(known[:, 2], known[:, 0] - np.median(known[:, 0]), rtol=1e-6)
