@@ -18,12 +18,17 @@ clean NIH and Cochrane text, stored in the model bundle with the health statisti
   ``h``, so that log P(word | context) costs one dot product, not a sum over the
   vocabulary.
 
-Four features per candidate word (``CONTEXT_FEATURES``): log P(word | context), that minus
+Six features per candidate word (``CONTEXT_FEATURES``): log P(word | context), that minus
 the word's general-English log frequency, and both minus their median over the page's
 candidate words. The relative pair is what carries across registers: a model of NIH text
 finds most words of a news page unlikely, but on its own page a spun word still stands
-out and a news word does not. NaN for a word without a vector, and everywhere when the
-bundle has no context model.
+out and a news word does not. And the *best-alternative gap*: among the words clean
+health text puts right after the left neighbour or right before the right one (the
+``FILLERS`` commonest of each), how much more likely the model finds the best one here
+than the word itself, and that minus its page median. It needs no normaliser (both
+scores share the context), and it does not move when a spinner has swapped much of the
+page. NaN for a word without a vector (the gap also without such neighbours), and
+everywhere when the bundle has no context model.
 """
 
 from __future__ import annotations
@@ -35,7 +40,11 @@ import numpy as np
 
 from ..wordvectors import WordVectors
 
-CONTEXT_FEATURES: tuple[str, ...] = ("context_logp", "context_pmi", "context_logp_rel", "context_pmi_rel")
+CONTEXT_FEATURES: tuple[str, ...] = (
+    "context_logp", "context_pmi", "context_logp_rel", "context_pmi_rel", "context_best_gap", "context_best_gap_rel",
+)
+# Slot fillers per neighbour that the best-alternative gap compares the word with.
+FILLERS = 32
 WINDOW = 4
 OFFSETS: tuple[int, ...] = tuple(o for o in range(-WINDOW, WINDOW + 1) if o != 0)
 # Rows after the word vectors in the input table.
@@ -118,9 +127,16 @@ class ContextModel:
         score = np.einsum("ij,ij->i", h, self.output_vectors(words)) + self._bias[words]
         return score - (h @ self.log_z[:-1] + self.log_z[-1])
 
-    def columns(self, lower: Sequence[str], seg: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    def columns(self, lower: Sequence[str], seg: np.ndarray, pos: np.ndarray,
+                alternatives: np.ndarray | None = None, table: tuple[np.ndarray, np.ndarray] | None = None,
+                ) -> np.ndarray:
         """``CONTEXT_FEATURES`` for token positions ``pos`` of a document whose lower-case
-        tokens are ``lower`` and whose sentence number per token is ``seg``."""
+        tokens are ``lower`` and whose sentence number per token is ``seg``.
+
+        The last two need ``alternatives`` (per position, rows of ``table`` = (output
+        vectors, biases) that could fill the slot instead; -1 for none): how much more the
+        model expects the best of them than the word (the normaliser cancels), and that
+        minus its page median. NaN without them."""
         out = np.full((len(pos), len(CONTEXT_FEATURES)), np.nan)
         if not len(pos):
             return out
@@ -130,9 +146,21 @@ class ContextModel:
             return out
         p = pos[known]
         w = ids[p]
-        lp = self.log_prob(self.hidden(ids, seg, p), w)
+        h = self.hidden(ids, seg, p)
+        own = np.einsum("ij,ij->i", h, self.output_vectors(w)) + self._bias[w]
+        lp = own - (h @ self.log_z[:-1] + self.log_z[-1])
         pmi = lp - self._glogp[w]
-        out[known] = np.column_stack([lp, pmi, lp - np.median(lp), pmi - np.median(pmi)])
+        gap = np.full(len(p), np.nan)
+        if alternatives is not None and table is not None and alternatives.shape[1]:
+            alt = alternatives[known]
+            valid = alt >= 0
+            safe = np.maximum(alt, 0)
+            scores = np.einsum("pkd,pd->pk", table[0][safe], h) + table[1][safe]
+            scores[~valid] = -np.inf
+            has = valid.any(axis=1)
+            gap[has] = scores[has].max(axis=1) - own[has]
+        rel = gap - np.nanmedian(gap) if np.isfinite(gap).any() else gap
+        out[known] = np.column_stack([lp, pmi, lp - np.median(lp), pmi - np.median(pmi), gap, rel])
         return out
 
 
@@ -148,4 +176,4 @@ def contexts(ids: np.ndarray, seg: np.ndarray, pos: np.ndarray, pad: int) -> np.
     return out
 
 
-__all__ = ["CONTEXT_FEATURES", "OFFSETS", "WINDOW", "ContextModel", "contexts"]
+__all__ = ["CONTEXT_FEATURES", "FILLERS", "OFFSETS", "WINDOW", "ContextModel", "contexts"]

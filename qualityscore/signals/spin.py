@@ -37,7 +37,13 @@ from ..page import Page
 from ..text import STOPWORDS, Doc
 from ..wordvectors import load_word_vectors
 from .base import SignalFamily, SignalOutput
-from .spin_model import HealthStats, candidate_positions, general_zipf, token_features
+from .spin_model import (
+    HealthStats,
+    candidate_positions,
+    general_zipf,
+    page_context_medians,
+    token_features,
+)
 
 # How much a candidate's vector cosine with the word found counts, against its fit to
 # the slot (log pair counts), when a tagger finding suggests the original word.
@@ -204,6 +210,8 @@ class SpinSignals(SignalFamily):
         "tagger_top5_mean",
         "tagger_mean",
         "mangled_citations",
+        "context_logp_median",
+        "context_logp_median_function",
     )
 
     def __init__(
@@ -345,7 +353,7 @@ class SpinSignals(SignalFamily):
 
         covered = [(f.start, f.end) for f in out.findings]
         off_count, off_mean = self._off_register(doc, out)
-        unlikely, top_mean, tagger_mean = self._tagger(doc, out, covered)
+        unlikely, top_mean, tagger_mean, medians = self._tagger(doc, out, covered)
         mangled = list(_MANGLED_CITATION_RE.finditer(doc.text)) + list(
             _SPELLED_PERCENT_RE.finditer(doc.text)
         )
@@ -363,6 +371,7 @@ class SpinSignals(SignalFamily):
         f["tagger_top5_mean"] = top_mean
         f["tagger_mean"] = tagger_mean
         f["mangled_citations"] = float(len(mangled))
+        f["context_logp_median"], f["context_logp_median_function"] = medians
         return out
 
     def _off_register(self, doc: Doc, out: SignalOutput) -> tuple[int, float]:
@@ -401,10 +410,11 @@ class SpinSignals(SignalFamily):
 
     def _tagger(
         self, doc: Doc, out: SignalOutput, covered: list[tuple[int, int]]
-    ) -> tuple[int, float, float]:
+    ) -> tuple[int, float, float, tuple[float, float]]:
         """Per-token spin probabilities: findings above the threshold (one per occurrence),
-        the number of distinct words among them, the top-5 mean, and the mean over the
-        page's distinct candidate words (``word_type_mean``).
+        the number of distinct words among them, the top-5 mean, the mean over the
+        page's distinct candidate words (``word_type_mean``), and the context model's
+        page medians (``spin_model.page_context_medians``; NaN without the model).
 
         The two means are document-level signals that do not depend on the threshold: the
         top-5 mean follows the few worst words, the mean how unlike clean writing the page
@@ -412,12 +422,14 @@ class SpinSignals(SignalFamily):
         over every occurrence, as it was set at training (``tagger.page_gate``).
         """
         res = self.spin_resources
+        none = (float("nan"), float("nan"))
         if res.tagger is None or res.stats.empty:
-            return 0, 0.0, 0.0
+            return 0, 0.0, 0.0, none
         positions = candidate_positions(doc)
         if not positions:
-            return 0, 0.0, 0.0
-        probs = res.tagger.predict_proba(token_features(doc, positions, res.stats, res.anchors))[:, 1]
+            return 0, 0.0, 0.0, none
+        X = token_features(doc, positions, res.stats, res.anchors)
+        probs = res.tagger.predict_proba(X)[:, 1]
         top = sorted(probs, reverse=True)[: self.tagger_top_k]
         flagged: set[str] = set()
         for k, p in zip(positions, probs if probs.mean() >= res.tagger_page_gate else (), strict=False):
@@ -432,7 +444,8 @@ class SpinSignals(SignalFamily):
                              suggestion=self._slot_suggestion(doc, k))
             )
         words = [doc.tokens[k].lower for k in positions]
-        return len(flagged), float(sum(top) / self.tagger_top_k), word_type_mean(words, probs)
+        medians = page_context_medians(doc, positions, X, res.stats)
+        return len(flagged), float(sum(top) / self.tagger_top_k), word_type_mean(words, probs), medians
 
     def _slot_suggestion(self, doc: Doc, k: int) -> str | None:
         """The word clean health text would put in this slot instead, if it has one.

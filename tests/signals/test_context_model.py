@@ -153,3 +153,37 @@ def test_features_without_a_model_are_constant_and_with_one_nan_only_without_a_v
     # The relative columns are the absolute ones minus their median over the page.
     known = with_model[~missing]
     np.testing.assert_allclose(known[:, 2], known[:, 0] - np.median(known[:, 0]), rtol=1e-6)
+
+
+def test_the_best_alternative_gap_finds_a_word_where_clean_text_puts_another(toy_model: ContextModel) -> None:
+    """"blood strain": clean text puts "pressure" after "blood", and the model expects it
+    there far more than "strain"; in an original the word itself fits best."""
+    stats = HealthStats.learn(HEALTH * 3)
+    stats.context = toy_model
+    gap = TOKEN_FEATURES.index("context_best_gap")
+
+    def gap_of(text: str, word: str) -> float:
+        doc = Doc(text)
+        pos = candidate_positions(doc)
+        k = next(k for k in pos if doc.tokens[k].lower == word)
+        return float(token_features(doc, pos, stats, frozenset())[pos.index(k), gap])
+
+    assert gap_of("Your doctor will check your blood strain at every visit.", "strain") > 3.0
+    # Here "pressure" is the only word clean text puts in the slot: no alternative, no evidence.
+    assert np.isnan(gap_of("Your doctor will check your blood pressure at every visit.", "pressure"))
+    assert gap_of("Tell your doctor about any side effects.", "doctor") < 0.5
+
+
+def test_page_medians_are_missing_without_a_model_and_read_the_model_with_one(toy_model: ContextModel) -> None:
+    from qualityscore.signals.spin_model import page_context_medians
+
+    doc = Doc("Ask your doctor about high blood pressure before you take this medicine.")
+    pos = candidate_positions(doc)
+    stats = HealthStats.learn(HEALTH)
+    X = token_features(doc, pos, stats, frozenset())
+    assert all(np.isnan(page_context_medians(doc, pos, X, stats)))
+    stats.context = toy_model
+    X = token_features(doc, pos, stats, frozenset())
+    content, function = page_context_medians(doc, pos, X, stats)
+    assert content == pytest.approx(float(np.median(X[:, LOGP])))
+    assert np.isfinite(function) and function != content
