@@ -47,6 +47,13 @@ def sondhi_shares(scorer: Scorer) -> dict[int, Counter[str]]:
     return {label: _page_shares(scorer, pages) for label, pages in by_label.items()}
 
 
+# The per-token spin tagger's rule is held to its own target, spun text, below: Sondhi's
+# unreliable pages are unreliable, not spun, and since the context model (34a3128) the
+# tagger is nearly silent on them (0.6% of pages, 17% before), so against them it fails
+# the direction check (7.8% of reliable pages; README, *A model of words in context*).
+SPIN_TAGGER = "spin.unlikely_word"
+
+
 @needs_corpora
 def test_no_rule_accuses_reliable_pages_more_than_unreliable_ones(sondhi_shares) -> None:  # type: ignore[no-untyped-def]
     """1.5 times as often at most (and 5% of pages as a floor). promotion.inserted_anchor
@@ -55,9 +62,28 @@ def test_no_rule_accuses_reliable_pages_more_than_unreliable_ones(sondhi_shares)
     backwards = {
         rule: (round(reliable[rule], 3), round(unreliable[rule], 3))
         for rule in reliable
-        if reliable[rule] > max(1.5 * unreliable[rule], 0.05)
+        if rule != SPIN_TAGGER and reliable[rule] > max(1.5 * unreliable[rule], 0.05)
     }
     assert not backwards, f"rules firing far more on reliable pages (reliable, unreliable): {backwards}"
+
+
+@needs_corpora
+def test_the_spin_tagger_quotes_spun_text_far_more_than_reliable_pages(scorer: Scorer, sondhi_shares) -> None:  # type: ignore[no-untyped-def]
+    """Held-out NIH answers spun with the lexicon (as ``evaluation/spin_evidence.py``): the
+    tagger quotes a word on 74% of them against 7.8% of Sondhi's reliable pages and 2.4%
+    of 4-5-star HealthStory stories (6.1% and 10.7% before the context model)."""
+    import random
+
+    from qualityscore.model.spinner import Spinner
+    from qualityscore.model.train import MEDQUAD_HELDOUT_FROM
+
+    med = [s for s in corpora.medquad(DATA) if stable_fraction(s.group) >= MEDQUAD_HELDOUT_FROM]
+    med.sort(key=lambda s: stable_fraction("spin_evidence/" + s.id))
+    rng, spinner = random.Random(0), Spinner()
+    spun = _page_shares(scorer, [Page(text=spinner.spin(s.content, rng).text, source=s.id) for s in med[:150]])
+    reliable = sondhi_shares[HIGH][SPIN_TAGGER]
+    assert reliable <= 0.10
+    assert spun[SPIN_TAGGER] >= 5 * reliable
 
 
 @needs_corpora

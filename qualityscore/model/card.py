@@ -228,6 +228,9 @@ def render_markdown(card: dict[str, Any]) -> str:
             f"- `review_below`: the lowest cut ≥ 50 that sends ≥ {th['review_recall_target']:.0%} of the low-quality "
             "Sondhi pages to review or reject (target recall for review)",
         ]
+    if th.get("review_below") is not None and th.get("review_below") == th.get("reject_below"):
+        lines.append("- the review band is empty: the reject cut alone already sends the target share of "
+                     "low-quality Sondhi pages to `reject`; set `--review-below` for a band")
     lines += [
         f"- as recorded: {th.get('how')}",
         "- override per run with `--review-below` / `--reject-below` (CLI) or `Settings`",
@@ -253,7 +256,9 @@ def render_markdown(card: dict[str, Any]) -> str:
         "with their own words (\"natural\", \"product\", prices, \"cure for\"; "
         "`evaluation/false_alarms.py`). The per-token tagger's `spin.unlikely_word` also "
         "quotes words of sound pages, web-page residue among them "
-        "(`evaluation/spin_evidence.py` counts every spin rule's findings per source).",
+        "(`evaluation/spin_evidence.py` counts every spin rule's findings per source). Its model of "
+        "words in context knows clean NIH and Cochrane text: on clean pages about unusual topics it "
+        "quotes the words the topic needs (a review of fracture fixation: \"nailing\", \"plating\").",
         f"- A page of fewer than `Settings.min_words_to_pass` words ({min_words}) is never `ok`: on so "
         "little text the score is weak evidence (`evaluation/short_pages.py`).",
         "- Link features exist only for HTML input; plain text is scored without them.",

@@ -78,6 +78,8 @@ class ContextModel:
         self._bias = self.bias.astype(np.float32)
         self._glogp = self.general_logp.astype(np.float32)
         self._Rf = self.R.astype(np.float32) * self.R_scale[:, None].astype(np.float32)
+        self._r_row = np.full(self.V, -1, dtype=np.int64)  # word -> its row of R (-1: none)
+        self._r_row[self.R_ids] = np.arange(len(self.R_ids))
 
     # -- storage -------------------------------------------------------------------------
     def to_plain(self) -> dict[str, np.ndarray]:
@@ -117,9 +119,9 @@ class ContextModel:
 
     def output_vectors(self, words: np.ndarray) -> np.ndarray:
         out = self.vectors.unit[words] @ self.A
-        at = np.minimum(np.searchsorted(self.R_ids, words), max(len(self.R_ids) - 1, 0))
-        has = (self.R_ids[at] == words) if len(self.R_ids) else np.zeros(len(words), dtype=bool)
-        out[has] += self._Rf[at[has]]
+        r = self._r_row[words]
+        has = r >= 0
+        out[has] += self._Rf[r[has]]
         return out
 
     def log_prob(self, h: np.ndarray, words: np.ndarray) -> np.ndarray:
@@ -129,9 +131,10 @@ class ContextModel:
 
     def columns(self, lower: Sequence[str], seg: np.ndarray, pos: np.ndarray,
                 alternatives: np.ndarray | None = None, table: tuple[np.ndarray, np.ndarray] | None = None,
-                ) -> np.ndarray:
+                *, ids: np.ndarray | None = None) -> np.ndarray:
         """``CONTEXT_FEATURES`` for token positions ``pos`` of a document whose lower-case
-        tokens are ``lower`` and whose sentence number per token is ``seg``.
+        tokens are ``lower`` and whose sentence number per token is ``seg`` (``ids``: their
+        ``token_ids``, when the caller has them).
 
         The last two need ``alternatives`` (per position, rows of ``table`` = (output
         vectors, biases) that could fill the slot instead; -1 for none): how much more the
@@ -140,7 +143,7 @@ class ContextModel:
         out = np.full((len(pos), len(CONTEXT_FEATURES)), np.nan)
         if not len(pos):
             return out
-        ids = self.token_ids(lower)
+        ids = self.token_ids(lower) if ids is None else ids
         known = ids[pos] < self.V
         if not known.any():
             return out
@@ -159,7 +162,8 @@ class ContextModel:
             scores[~valid] = -np.inf
             has = valid.any(axis=1)
             gap[has] = scores[has].max(axis=1) - own[has]
-        rel = gap - np.nanmedian(gap) if np.isfinite(gap).any() else gap
+        with np.errstate(invalid="ignore"):  # -inf where no alternative has a vector
+            rel = gap - np.nanmedian(gap) if np.isfinite(gap).any() else gap
         out[known] = np.column_stack([lp, pmi, lp - np.median(lp), pmi - np.median(pmi), gap, rel])
         return out
 

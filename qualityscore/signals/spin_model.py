@@ -19,7 +19,10 @@ lexicon entry for them:
   two before it, or after it, or one on one side and two on the other) are a context
   that clean health text fills with one word most of the time, and this word seldom or
   never fills it ("health ___ provider" is "care" nearly every time, so "health worry
-  provider" stands out, although "health worry" alone is a fair pair).
+  provider" stands out, although "health worry" alone is a fair pair);
+* *unlikely in its whole context*: a small neural model of clean health text
+  (``signals/context_model.py``) gives log P(word | four tokens each side), against the
+  page's other words and against the best of the words clean text puts in that slot.
 
 ``HealthStats`` holds the counts (learned at train time from NIH and Cochrane text and
 stored in the model bundle as compact arrays); ``token_features`` turns each content
@@ -489,12 +492,28 @@ def token_features(
         *_context_columns(doc, positions),
         *pmi_columns(lower, pos, has_left, has_right, load_bigrams()),
         *_slot_columns(ids, seg, pos, stats),
-        *_model_columns(stats, lower, seg, pos, li, ri),
+        *_model_columns(stats, doc, lower, seg, pos, li, ri),
     )
     return np.column_stack(columns)
 
 
-def _model_columns(stats: HealthStats, lower: list[str], seg: np.ndarray, pos: np.ndarray,
+def _context_inputs(doc: Doc, model: ContextModel, lower: list[str] | None = None,
+                    seg: np.ndarray | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The page's lower-case tokens, sentence numbers and the context model's token ids,
+    kept on the ``Doc`` for the page medians (computed once per page and model)."""
+    cached = doc.__dict__.get("_context_inputs")
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    toks = doc.tokens
+    if lower is None or seg is None:
+        lower = [t.lower for t in toks]
+        seg = np.cumsum([0] + [_breaks(doc.text, toks[k - 1].end, toks[k].start) for k in range(1, len(toks))])
+    inputs = (lower, seg, model.token_ids(lower))
+    doc.__dict__["_context_inputs"] = (model, inputs)
+    return inputs
+
+
+def _model_columns(stats: HealthStats, doc: Doc, lower: list[str], seg: np.ndarray, pos: np.ndarray,
                    left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """``CONTEXT_FEATURES``; 0.0 throughout without a context model (a constant the tagger
     learns to ignore: a column that is NaN throughout cannot be binned). ``left`` and
@@ -509,7 +528,8 @@ def _model_columns(stats: HealthStats, lower: list[str], seg: np.ndarray, pos: n
     ], axis=1) if len(after) else np.zeros((len(pos), 0), dtype=np.int64)
     own = np.fromiter((stats.index.get(lower[k], -1) for k in pos), dtype=np.int64, count=len(pos))
     alternatives = np.where(alternatives == own[:, None], -1, alternatives)
-    return model.columns(lower, seg, pos, alternatives, stats.context_table()).T
+    _, _, ids = _context_inputs(doc, model, lower, seg)
+    return model.columns(lower, seg, pos, alternatives, stats.context_table(), ids=ids).T
 
 
 def page_context_medians(doc: Doc, positions: Sequence[int], X: np.ndarray,
@@ -529,12 +549,11 @@ def page_context_medians(doc: Doc, positions: Sequence[int], X: np.ndarray,
         return float("nan"), float("nan")
     lp = X[:, TOKEN_FEATURES.index("context_logp")]
     lp = lp[np.isfinite(lp)]
-    toks = doc.tokens
-    chosen = set(positions)
-    other = np.asarray([k for k in range(len(toks)) if k not in chosen], dtype=np.int64)
-    lower = [t.lower for t in toks]
-    seg = np.cumsum([0] + [_breaks(doc.text, toks[k - 1].end, toks[k].start) for k in range(1, len(toks))])
-    olp = model.columns(lower, seg, other)[:, 0] if len(other) else np.zeros(0)
+    lower, seg, ids = _context_inputs(doc, model)
+    chosen = np.zeros(len(lower), dtype=bool)
+    chosen[np.asarray(positions, dtype=np.int64)] = True
+    other = np.flatnonzero(~chosen & (ids < model.V))
+    olp = model.columns(lower, seg, other, ids=ids)[:, 0] if len(other) else np.zeros(0)
     olp = olp[np.isfinite(olp)]
     return (float(np.median(lp)) if len(lp) else float("nan"),
             float(np.median(olp)) if len(olp) else float("nan"))
