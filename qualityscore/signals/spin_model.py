@@ -84,7 +84,7 @@ SLOT_STATS: tuple[str, ...] = ("log_count", "top_share", "word_share", "top_over
 # keeps twice as many).
 MIN_SLOT_COUNT = 3
 TOKEN_FEATURES = TOKEN_FEATURES + tuple(f"{c}_{s}" for c in SLOT_CONTEXTS for s in SLOT_STATS)
-# log P(word | context) from the context model (``signals/context_model.py``).
+# The context model's log-probabilities and best-alternative gaps (``signals/context_model.py``).
 TOKEN_FEATURES = TOKEN_FEATURES + CONTEXT_FEATURES
 # Distance (in tokens) reported when no anchor is near.
 FAR = 10
