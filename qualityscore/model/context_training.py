@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..signals.context_model import NUMBER, OFFSETS, PAD, UNKNOWN, ContextModel, contexts
-from ..signals.spin_model import _breaks
+from ..signals.context_model import OFFSETS, PAD, ContextModel, contexts, token_ids
+from ..signals.spin_model import sentence_numbers
 from ..text import Doc
 from ..wordvectors import WordVectors
 
@@ -32,15 +32,7 @@ def text_ids(text: str, vectors: WordVectors) -> tuple[np.ndarray, np.ndarray]:
     """Input rows of ``text``'s tokens and each token's sentence number, as the tagger's
     features see them."""
     doc = Doc(text)
-    toks = doc.tokens
-    index = vectors.index  # type: ignore[attr-defined]
-    V = len(vectors.vocab)
-    ids = np.fromiter((V + NUMBER if t.lower[0].isdigit() else index.get(t.lower, V + UNKNOWN) for t in toks),
-                      dtype=np.int64, count=len(toks))
-    breaks = np.zeros(len(toks), dtype=np.int64)
-    for k in range(1, len(toks)):
-        breaks[k] = _breaks(doc.text, toks[k - 1].end, toks[k].start)
-    return ids, np.cumsum(breaks)
+    return token_ids([t.lower for t in doc.tokens], vectors), sentence_numbers(doc)
 
 
 def training_examples(texts: Sequence[str], vectors: WordVectors) -> tuple[np.ndarray, np.ndarray]:

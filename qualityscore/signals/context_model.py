@@ -105,13 +105,7 @@ class ContextModel:
 
     # -- scoring -------------------------------------------------------------------------
     def token_ids(self, lower: Sequence[str]) -> np.ndarray:
-        """Input rows: the word's vector row, or ``V + NUMBER`` / ``V + UNKNOWN``."""
-        index = self.vectors.index  # type: ignore[attr-defined]
-        V = self.V
-        return np.fromiter(
-            (V + NUMBER if w[:1].isdigit() else index.get(w, V + UNKNOWN) for w in lower),
-            dtype=np.int64, count=len(lower),
-        )
+        return token_ids(lower, self.vectors)
 
     def hidden(self, ids: np.ndarray, seg: np.ndarray, pos: np.ndarray) -> np.ndarray:
         x = self.table[contexts(ids, seg, pos, self.V + PAD)].reshape(len(pos), -1)
@@ -168,6 +162,17 @@ class ContextModel:
         return out
 
 
+def token_ids(lower: Sequence[str], vectors: WordVectors) -> np.ndarray:
+    """Input rows of lower-case tokens: the word's vector row, or ``V + NUMBER`` /
+    ``V + UNKNOWN`` (``V``: the vectors' vocabulary size)."""
+    index = vectors.index  # type: ignore[attr-defined]
+    V = len(vectors.vocab)
+    return np.fromiter(
+        (V + NUMBER if w[:1].isdigit() else index.get(w, V + UNKNOWN) for w in lower),
+        dtype=np.int64, count=len(lower),
+    )
+
+
 def contexts(ids: np.ndarray, seg: np.ndarray, pos: np.ndarray, pad: int) -> np.ndarray:
     """Per position, the input rows of the ``OFFSETS`` neighbours (``pad`` across a
     sentence end or past the document's edge)."""
@@ -180,4 +185,4 @@ def contexts(ids: np.ndarray, seg: np.ndarray, pos: np.ndarray, pad: int) -> np.
     return out
 
 
-__all__ = ["CONTEXT_FEATURES", "FILLERS", "OFFSETS", "WINDOW", "ContextModel", "contexts"]
+__all__ = ["CONTEXT_FEATURES", "FILLERS", "OFFSETS", "WINDOW", "ContextModel", "contexts", "token_ids"]

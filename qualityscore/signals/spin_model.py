@@ -504,10 +504,8 @@ def _context_inputs(doc: Doc, model: ContextModel, lower: list[str] | None = Non
     cached = doc.__dict__.get("_context_inputs")
     if cached is not None and cached[0] is model:
         return cached[1]
-    toks = doc.tokens
     if lower is None or seg is None:
-        lower = [t.lower for t in toks]
-        seg = np.cumsum([0] + [_breaks(doc.text, toks[k - 1].end, toks[k].start) for k in range(1, len(toks))])
+        lower, seg = [t.lower for t in doc.tokens], sentence_numbers(doc)
     inputs = (lower, seg, model.token_ids(lower))
     doc.__dict__["_context_inputs"] = (model, inputs)
     return inputs
@@ -586,6 +584,12 @@ def _anchor_distance(pos: np.ndarray, anchor_pos: np.ndarray) -> np.ndarray:
         d[~ok | (d == 0)] = np.inf
         dist = np.minimum(dist, d)
     return dist
+
+
+def sentence_numbers(doc: Doc) -> np.ndarray:
+    """Per token, the number of sentence ends (``_breaks``) before it: the sentence it is in."""
+    toks = doc.tokens
+    return np.cumsum([0] + [_breaks(doc.text, toks[k - 1].end, toks[k].start) for k in range(1, len(toks))])
 
 
 def _breaks(text: str, lo: int, hi: int) -> bool:

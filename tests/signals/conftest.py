@@ -108,3 +108,14 @@ def signal_set() -> SignalSet:
 @pytest.fixture(scope="session")
 def sig(signal_set: SignalSet) -> Signals:
     return Signals(signal_set)
+
+
+@pytest.fixture(scope="session")
+def wv():  # type: ignore[no-untyped-def]
+    """The packaged word vectors (GloVe, ``qualityscore/wordvectors``); they ship with the
+    package, so a missing file is a failure, not a skip."""
+    from qualityscore.wordvectors import load_word_vectors
+
+    vectors = load_word_vectors()
+    assert vectors is not None, "qualityscore/wordvectors/glove.npz is not installed"
+    return vectors

@@ -21,16 +21,9 @@ from qualityscore.signals.spin_model import (
     token_features,
 )
 from qualityscore.text import Doc
-from qualityscore.wordvectors import WordVectors, load_word_vectors
+from qualityscore.wordvectors import WordVectors
 
 LOGP = TOKEN_FEATURES.index("context_logp")
-
-
-@pytest.fixture(scope="module")
-def vectors() -> WordVectors:
-    wv = load_word_vectors()
-    assert wv is not None, "qualityscore/wordvectors/glove.npz is not installed"
-    return wv
 
 
 def _toy_params(rng: np.random.Generator, V: int = 40, dim_in: int = 6, hidden: int = 7, dim: int = 5) -> Params:
@@ -102,8 +95,8 @@ HEALTH = [
 
 
 @pytest.fixture(scope="module")
-def toy_model(vectors: WordVectors) -> ContextModel:
-    return train_context_model(HEALTH * 8, vectors, epochs=40, hidden=48, dim=24, batch=64, negatives=256, seed=0)
+def toy_model(wv: WordVectors) -> ContextModel:
+    return train_context_model(HEALTH * 8, wv, epochs=40, hidden=48, dim=24, batch=64, negatives=256, seed=0)
 
 
 def _logp(model: ContextModel, text: str, word: str) -> float:
@@ -122,16 +115,16 @@ def test_training_learns_which_word_fills_a_context(toy_model: ContextModel) -> 
         _logp(toy_model, "Some side impacts of this medicine are rare.", "impacts") + 3.0
 
 
-def test_the_fitted_normaliser_is_unbiased_on_training_contexts(toy_model: ContextModel, vectors: WordVectors) -> None:
-    X, _ = training_examples(HEALTH, vectors)
+def test_the_fitted_normaliser_is_unbiased_on_training_contexts(toy_model: ContextModel, wv: WordVectors) -> None:
+    X, _ = training_examples(HEALTH, wv)
     x = toy_model.table[X].reshape(len(X), -1)
     h = np.maximum(x @ toy_model.W1 + toy_model.b1, 0) @ toy_model.W2 + toy_model.b2
     fitted = h @ toy_model.log_z[:-1] + toy_model.log_z[-1]
     assert abs(float(np.mean(exact_log_z(toy_model, h) - fitted))) < 0.25
 
 
-def test_a_model_for_other_word_vectors_is_refused(toy_model: ContextModel, vectors: WordVectors) -> None:
-    other = WordVectors(vectors.vocab, vectors.unit, "0" * 16)
+def test_a_model_for_other_word_vectors_is_refused(toy_model: ContextModel, wv: WordVectors) -> None:
+    other = WordVectors(wv.vocab, wv.unit, "0" * 16)
     with pytest.raises(ValueError, match="trained on word vectors"):
         ContextModel.from_plain(toy_model.to_plain(), other)
 

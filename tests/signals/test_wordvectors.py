@@ -28,13 +28,6 @@ COS = TOKEN_FEATURES.index("context_cosine")
 MAX_COS = TOKEN_FEATURES.index("context_max_cosine")
 
 
-@pytest.fixture(scope="module")
-def wv() -> WordVectors:
-    vectors = load_word_vectors()
-    assert vectors is not None, "qualityscore/wordvectors/glove.npz is not installed"
-    return vectors
-
-
 def _sim(wv: WordVectors, a: str, b: str) -> float:
     idx = wv.index  # type: ignore[attr-defined]
     return float(wv.unit[idx[a]] @ wv.unit[idx[b]])
