@@ -22,9 +22,11 @@ evaluation scripts side by side took 30 minutes each instead of 1.5:
 
     python evaluation/spin_register.py [--docs 400] [--out evaluation/reports/spin_register.json]
                                        [--tagger-negatives medreadme|none] [--news-negatives SHARE]
+                                       [--context-model trained|none|FILE.npz]
+                                       [--gate-share S] [--flag-budget F] [--strong-share S] [--strong-flags F]
 
-(the last two as in ``spin_heldout.py``). The report also gives the share of pages of each
-kind with at least one ``spin.unlikely_word`` finding.
+(the options as in ``spin_heldout.py``). The report also gives the share of pages of each
+kind with at least one ``spin.unlikely_word`` finding, and each half's operating point.
 """
 
 from __future__ import annotations
@@ -90,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="share of clean training-side pages allowed to reach the page gate (training: 0.05)")
     ap.add_argument("--flag-budget", type=float, default=None,
                     help="flagged words per 2,000 the tagger's cut allows on gated clean pages (training: 0.4)")
+    ap.add_argument("--strong-share", type=float, default=None,
+                    help="share of clean pages above the second, strong gate; 0: no second tier "
+                         "(training: 0.01)")
+    ap.add_argument("--strong-flags", type=float, default=None,
+                    help="flagged words per 2,000 the strong gate's lower cut allows (training: 0.2)")
     args = ap.parse_args(argv)
     data_dir = corpora.data_dir_with("medquad")
     if data_dir is None:
@@ -122,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         res = learn_spin_resources(res_texts, lexicon=known, stats=stats)
         res = train_spin_tagger(res, tag_texts, seed=0, lexicon=known, other_clean=news_train,
                                 clean_negatives=negatives,
-                                gate_share=args.gate_share, flags_per_2000_words=args.flag_budget)
+                                gate_share=args.gate_share, flags_per_2000_words=args.flag_budget,
+                                strong_share=args.strong_share, strong_flags=args.strong_flags)
         detector = SpinSignals(lexicon=known, spin_resources=res)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(23 + h)
@@ -137,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         row = {
             "held_out_terms": len(held),
             "spun_pages": len(spun),
+            "operating_point": {"threshold": res.tagger_threshold, "page_gate": res.tagger_page_gate,
+                                "strong_threshold": res.tagger_strong_threshold,
+                                "strong_gate": res.tagger_strong_gate},
             "auc_spun_vs": {k: {n: _auc([f[n] for f in f_spun], [f[n] for f in v]) for n in names}
                             for k, v in f_real.items()},
             "pages_with_tagger_flag": {k: float(np.mean([f["unlikely_words_per_100w"] > 0 for f in v]))
@@ -162,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         "context_model": args.context_model,
         "news_negatives": args.news_negatives,
         "operating_point": {"gate_share": args.gate_share, "flag_budget": args.flag_budget,
-                            "note": "null: training's (tagger.PAGE_GATE_SHARE, tagger.FLAGS_PER_2000_WORDS)"},
+                            "strong_share": args.strong_share, "strong_flags": args.strong_flags,
+                            "note": "null: training's (tagger.PAGE_GATE_SHARE, tagger.FLAGS_PER_2000_WORDS, "
+                                    "tagger.STRONG_GATE_SHARE, tagger.STRONG_FLAGS_PER_2000_WORDS)"},
         "halves": per_half,
         "seconds": round(time.time() - t0, 1),
     }

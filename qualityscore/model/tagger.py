@@ -24,6 +24,18 @@ from .spinner import Spinner
 PAGE_GATE_SHARE = 0.05
 # Flagged words per 2,000 allowed on those gated clean pages (the threshold's budget).
 FLAGS_PER_2000_WORDS = 0.4
+# A second tier: on the pages whose mean reaches a higher gate, which only this share of
+# the clean pages reach, a lower cut (not below STRONG_FLOOR) that flags at most
+# STRONG_FLAGS_PER_2000_WORDS words on those pages per 2,000 clean words. A spinner that
+# swapped words all over a page lifts its mean well past what clean writing reaches; on
+# such a page a word of middling probability is far more likely a swap than on a clean
+# one. Chosen on a validation run (evaluation/spin_heldout.py --seed 1: other held-out
+# pages and other term folds than the reported seed 0) as the setting that kept document
+# FPR <= 4% and flags <= 0.7 per 2,000 words there (0.01 / 0.3 gave 0.744 flags); the two
+# budgets together (0.6) stay under the issue's 1 flag per 2,000 words.
+STRONG_GATE_SHARE = 0.01
+STRONG_FLAGS_PER_2000_WORDS = 0.2
+STRONG_FLOOR = 0.5
 
 
 @dataclass
@@ -128,3 +140,23 @@ def clean_threshold(
     allowed = int(flags_per_2000_words * words / 2000)
     cut = p[allowed] if allowed < len(p) else 0.0
     return float(max(floor, cut + 1e-6))
+
+
+def strong_tier(
+    pages, other=(), *, gate: float, threshold: float,  # type: ignore[no-untyped-def]
+    share: float = STRONG_GATE_SHARE, flags_per_2000_words: float = STRONG_FLAGS_PER_2000_WORDS,
+) -> tuple[float, float]:
+    """The second tier's (gate, cut) from clean pages' probabilities (``page_probabilities``
+    of the held-back NIH text, and of ``other`` clean text, news): the gate at most
+    ``share`` of all those pages reach (never below ``gate``), and the lowest cut at or
+    above ``STRONG_FLOOR`` that keeps the flags on the pages past it within the budget on
+    each set of pages, capped at the first ``threshold``. ``share`` 0: no second tier
+    (a gate no mean reaches)."""
+    if share <= 0:
+        return 2.0, 1.01
+    strong_gate = max(gate, page_gate(list(pages) + list(other), share=share))
+    cut = max((clean_threshold(None, [], None, frozenset(), gate=strong_gate, pages=p,  # type: ignore[arg-type]
+                              flags_per_2000_words=flags_per_2000_words, floor=STRONG_FLOOR)
+              for p in (pages, other) if p), default=1.01)
+    return strong_gate, min(threshold, cut)
+

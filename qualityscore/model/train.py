@@ -241,6 +241,8 @@ def train_spin_tagger(
     clean_negatives: list[str] | None = None,
     gate_share: float | None = None,
     flags_per_2000_words: float | None = None,
+    strong_share: float | None = None,
+    strong_flags: float | None = None,
 ) -> SpinResources:
     """Fit the per-token tagger on spun ``texts`` and set its clean-text threshold.
 
@@ -261,6 +263,12 @@ def train_spin_tagger(
     Without the gate, a cut that holds on NIH text and news still put a finding on 17% of
     Sondhi's reliable pages and 28% of 4-5-star HealthStory stories
     (``evaluation/spin_register.py``, ``spin_evidence.py``).
+
+    A second tier (``tagger.STRONG_GATE_SHARE``): on pages whose mean reaches a gate only
+    1% of those clean pages reach, a lower cut, set the same way with its own budget
+    (``tagger.STRONG_FLAGS_PER_2000_WORDS``, on NIH text and on news) and never below
+    ``tagger.STRONG_FLOOR`` nor above the first cut. ``strong_share`` (0: no second
+    tier) and ``strong_flags`` move it for the evaluation scripts.
     """
     import dataclasses
 
@@ -268,11 +276,14 @@ def train_spin_tagger(
     from .tagger import (
         FLAGS_PER_2000_WORDS,
         PAGE_GATE_SHARE,
+        STRONG_FLAGS_PER_2000_WORDS,
+        STRONG_GATE_SHARE,
         TaggerData,
         clean_threshold,
         fit_tagger,
         page_gate,
         page_probabilities,
+        strong_tier,
         tagger_rows,
     )
 
@@ -294,7 +305,12 @@ def train_spin_tagger(
     if other_clean:
         threshold = max(threshold, clean_threshold(model, [], resources.stats, resources.anchors, gate=gate,
                                                    pages=other, flags_per_2000_words=budget))
-    return dataclasses.replace(resources, tagger=model, tagger_threshold=threshold, tagger_page_gate=gate)
+    strong_gate, strong_threshold = strong_tier(
+        held, other, gate=gate, threshold=threshold,
+        share=STRONG_GATE_SHARE if strong_share is None else strong_share,
+        flags_per_2000_words=STRONG_FLAGS_PER_2000_WORDS if strong_flags is None else strong_flags)
+    return dataclasses.replace(resources, tagger=model, tagger_threshold=threshold, tagger_page_gate=gate,
+                               tagger_strong_gate=strong_gate, tagger_strong_threshold=strong_threshold)
 
 
 def tagger_news(onestop: list[Sample], part: tuple[float, float] = ONESTOP_TRAIN) -> list[str]:
@@ -375,7 +391,8 @@ def build_training_set(
     log(
         f"spin resources: {len(resources.stats.vocab)} words, {len(resources.stats.pair_keys)} "
         f"pairs, {len(resources.anchors)} anchors; tagger threshold {ts.resources.tagger_threshold:.3f} "
-        f"on pages with mean probability >= {ts.resources.tagger_page_gate:.4f}"
+        f"on pages with mean probability >= {ts.resources.tagger_page_gate:.4f}, "
+        f"{ts.resources.tagger_strong_threshold:.3f} from {ts.resources.tagger_strong_gate:.4f}"
     )
 
     for s in sondhi + labeled + [r for rows in users.values() for r in rows]:

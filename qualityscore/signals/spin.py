@@ -148,6 +148,9 @@ class SpinResources:
     mean token probability reaches ``tagger_page_gate``. A spinner swaps words all over
     a page; one odd word in a page that otherwise reads like clean writing is not
     reported (the probabilities still reach the classifier through the page's means).
+    On a page whose mean reaches the higher ``tagger_strong_gate`` (one that reads like
+    heavy spin throughout, as about 1% of clean pages do) the lower
+    ``tagger_strong_threshold`` applies instead (``model/train.py: train_spin_tagger``).
     """
 
     collocates: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -157,6 +160,8 @@ class SpinResources:
     tagger: Any = None
     tagger_threshold: float = 1.01
     tagger_page_gate: float = 0.0
+    tagger_strong_gate: float = 2.0  # above any mean: no second tier (bundles before it)
+    tagger_strong_threshold: float = 1.01
 
     def to_plain(self) -> dict[str, object]:
         """The JSON-able part (the stats and the tagger are stored beside it)."""
@@ -166,6 +171,8 @@ class SpinResources:
             "attested_variants": sorted(self.attested_variants),
             "tagger_threshold": float(self.tagger_threshold),
             "tagger_page_gate": float(self.tagger_page_gate),
+            "tagger_strong_gate": float(self.tagger_strong_gate),
+            "tagger_strong_threshold": float(self.tagger_strong_threshold),
         }
 
     @classmethod
@@ -182,6 +189,8 @@ class SpinResources:
             tagger=tagger,
             tagger_threshold=float(data.get("tagger_threshold", 1.01)),  # type: ignore[arg-type]
             tagger_page_gate=float(data.get("tagger_page_gate", 0.0)),  # type: ignore[arg-type]
+            tagger_strong_gate=float(data.get("tagger_strong_gate", 2.0)),  # type: ignore[arg-type]
+            tagger_strong_threshold=float(data.get("tagger_strong_threshold", 1.01)),  # type: ignore[arg-type]
         )
 
 
@@ -419,7 +428,8 @@ class SpinSignals(SignalFamily):
         The two means are document-level signals that do not depend on the threshold: the
         top-5 mean follows the few worst words, the mean how unlike clean writing the page
         is throughout (a spinner swaps words all over a page). The page gate reads the mean
-        over every occurrence, as it was set at training (``tagger.page_gate``).
+        over every occurrence, as it was set at training (``tagger.page_gate``), and so
+        does the strong gate, which lowers the cut (``SpinResources``).
         """
         res = self.spin_resources
         none = (float("nan"), float("nan"))
@@ -432,8 +442,11 @@ class SpinSignals(SignalFamily):
         probs = res.tagger.predict_proba(X)[:, 1]
         top = sorted(probs, reverse=True)[: self.tagger_top_k]
         flagged: set[str] = set()
-        for k, p in zip(positions, probs if probs.mean() >= res.tagger_page_gate else (), strict=False):
-            if p < res.tagger_threshold:
+        mean = probs.mean()
+        cut = min(res.tagger_threshold, res.tagger_strong_threshold) if mean >= res.tagger_strong_gate \
+            else res.tagger_threshold
+        for k, p in zip(positions, probs if mean >= res.tagger_page_gate else (), strict=False):
+            if p < cut:
                 continue
             tok = doc.tokens[k]
             if any(s <= tok.start < e for s, e in covered):

@@ -225,6 +225,73 @@ def test_the_page_gate_keeps_findings_off_pages_that_read_clean_overall() -> Non
     assert unlikely(f_open["tagger_mean"])[0] == n_open
 
 
+def test_a_page_past_the_strong_gate_is_read_with_the_lower_cut() -> None:
+    """Second tier: a page whose mean reaches ``tagger_strong_gate`` has its words cut at
+    ``tagger_strong_threshold``; below that gate the first cut applies, and an old bundle
+    (no second tier stored) reads exactly as before."""
+    import dataclasses
+
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.train import train_spin_tagger
+    from qualityscore.signals.spin import SpinSignals
+    from qualityscore.text import Doc
+
+    health = [TEXT.replace("adults", f"adults {i}") for i in range(30)]
+    res = train_spin_tagger(learn_spin_resources(health), health, seed=0)
+    page = "People with melancholy may lose interest in daily pursuits. Check your blood strain."
+    doc = Doc(page)
+
+    def findings(**tiers: float) -> tuple[set[str], dict[str, float]]:
+        r = dataclasses.replace(res, **{"tagger_page_gate": 0.0, "tagger_strong_gate": 2.0, **tiers})
+        out = SpinSignals(spin_resources=r).analyze(doc, Page(text=page))
+        return {f.text.lower() for f in out.findings if f.rule == "spin.unlikely_word"}, out.features
+
+    everything, feats = findings(tagger_threshold=0.0)
+    assert len(everything) >= 4, "a cut of 0 flags every candidate word not covered by the lexicon"
+    strict = dict(tagger_threshold=1.01)  # above any probability
+    assert findings(**strict)[0] == set()
+    mean = feats["tagger_mean"]
+    # Past the strong gate the lower cut applies; just short of it, only the first cut.
+    assert findings(**strict, tagger_strong_gate=mean - 1e-6, tagger_strong_threshold=0.0)[0] == everything
+    assert findings(**strict, tagger_strong_gate=mean + 1e-3, tagger_strong_threshold=0.0)[0] == set()
+    # A strong cut above the first never raises the bar.
+    assert findings(tagger_threshold=0.0, tagger_strong_gate=0.0, tagger_strong_threshold=1.01)[0] == everything
+    # Stored and read back; a bundle without the fields has no second tier.
+    plain = res.to_plain()
+    assert SpinResources.from_plain(plain).tagger_strong_gate == res.tagger_strong_gate
+    del plain["tagger_strong_gate"], plain["tagger_strong_threshold"]
+    old = SpinResources.from_plain(plain)
+    assert (old.tagger_strong_gate, old.tagger_strong_threshold) == (2.0, 1.01)
+
+
+def test_the_strong_gate_and_its_cut_hold_their_budgets() -> None:
+    """``tagger.strong_tier``: the strong gate is reached by at most ``share`` of the clean
+    pages (never below the first gate); its cut is the lowest at or above
+    ``STRONG_FLOOR`` that keeps flags on the pages past it within the budget on each set
+    of pages (NIH text, news), and never above the first cut."""
+    from qualityscore.model.tagger import STRONG_FLOOR, strong_tier
+
+    rng = np.random.default_rng(0)
+    # 200 clean pages of 100 words; page i's probabilities scale with i (a long tail).
+    nih = [(rng.uniform(0, 1, 50) ** (12 - 10 * i / 200), 100) for i in range(200)]
+    news = [(rng.uniform(0, 1, 50) ** 6, 100) for _ in range(100)]
+    gate, cut = strong_tier(nih, news, gate=0.01, threshold=0.95, share=0.02, flags_per_2000_words=2.0)
+    means = sorted((float(p.mean()) for p, _ in nih + news), reverse=True)
+    assert sum(m >= gate for m in means) <= 0.02 * len(means) and gate > 0.01
+    assert STRONG_FLOOR <= cut < 0.95, "the tier is active on these pages"
+    for pages in (nih, news):
+        words = sum(w for _, w in pages)
+        flags = sum(int((p >= cut).sum()) for p, _ in pages if p.mean() >= gate)
+        assert flags <= 2.0 * words / 2000
+    # The lowest such cut: just below it, the NIH pages past the gate go over budget.
+    below = sum(int((p >= cut - 2e-6).sum()) for p, _ in nih if p.mean() >= gate)
+    assert cut == STRONG_FLOOR or below > 2.0 * sum(w for _, w in nih) / 2000
+    # Never below the floor, never above the first cut, never below the first gate.
+    assert strong_tier(nih, news, gate=0.01, threshold=0.95, share=0.02, flags_per_2000_words=1e6)[1] == STRONG_FLOOR
+    assert strong_tier(nih, news, gate=0.01, threshold=0.55, share=0.02, flags_per_2000_words=0.0)[1] == 0.55
+    assert strong_tier(nih, news, gate=0.99, threshold=0.95)[0] == 0.99
+    assert strong_tier(nih, news, gate=0.01, threshold=0.95, share=0) == (2.0, 1.01)
+
 def test_common_english_swap_words_are_not_evidence_on_their_own() -> None:
     """A one-word swap that is an everyday English word ("professor" for doctor, "members"
     for participants) is what news and reliable pages use in its own sense: the lexicon
