@@ -132,6 +132,11 @@ def clean_threshold(
     counting only words on pages whose mean probability reaches ``gate`` (as scoring
     does). ``pages``: ``page_probabilities`` of ``texts`` already computed."""
     pages = pages if pages is not None else page_probabilities(model, texts, stats, anchors)
+    return budget_cut(pages, gate=gate, flags_per_2000_words=flags_per_2000_words, floor=floor)
+
+
+def budget_cut(pages, *, gate: float, flags_per_2000_words: float, floor: float) -> float:  # type: ignore[no-untyped-def]
+    """``clean_threshold`` from pages' probabilities already computed (``page_probabilities``)."""
     words = sum(w for _, w in pages)
     kept = [p for p, _ in pages if len(p) and p.mean() >= gate]
     if not words:
@@ -155,8 +160,6 @@ def strong_tier(
     if share <= 0:
         return 2.0, 1.01
     strong_gate = max(gate, page_gate(list(pages) + list(other), share=share))
-    cut = max((clean_threshold(None, [], None, frozenset(), gate=strong_gate, pages=p,  # type: ignore[arg-type]
-                              flags_per_2000_words=flags_per_2000_words, floor=STRONG_FLOOR)
-              for p in (pages, other) if p), default=1.01)
+    cut = max((budget_cut(p, gate=strong_gate, flags_per_2000_words=flags_per_2000_words, floor=STRONG_FLOOR)
+               for p in (pages, other) if p), default=1.01)
     return strong_gate, min(threshold, cut)
-
