@@ -267,7 +267,7 @@ def fit_log_z(model: ContextModel, X: np.ndarray, *, rng: np.random.Generator, s
     if not len(X):
         return None
     pick = X[rng.choice(len(X), size=min(sample, len(X)), replace=False)]
-    x = model.table[pick].reshape(len(pick), -1)
+    x = model.inputs(pick).reshape(len(pick), -1)
     h = np.maximum(x @ model.W1 + model.b1, 0) @ model.W2 + model.b2
     z = exact_log_z(model, h)
     D = np.column_stack([h, np.ones(len(h))]).astype(np.float64)

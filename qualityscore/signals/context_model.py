@@ -73,7 +73,7 @@ class ContextModel:
     training: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.table = np.vstack([self.vectors.unit, self.special.astype(np.float32)])
+        self._special = self.special.astype(np.float32)
         self.V = len(self.vectors.vocab)
         self._bias = self.bias.astype(np.float32)
         self._glogp = self.general_logp.astype(np.float32)
@@ -107,8 +107,18 @@ class ContextModel:
     def token_ids(self, lower: Sequence[str]) -> np.ndarray:
         return token_ids(lower, self.vectors)
 
+    def inputs(self, c: np.ndarray) -> np.ndarray:
+        """Input rows for an array of context ids (``contexts``): the word vectors, and the
+        learned special rows for ids past the vocabulary. Gathered without stacking a copy
+        of the vocabulary's vectors."""
+        x = self.vectors.unit[np.minimum(c, self.V - 1)]
+        special = c >= self.V
+        if special.any():
+            x[special] = self._special[c[special] - self.V]
+        return x
+
     def hidden(self, ids: np.ndarray, seg: np.ndarray, pos: np.ndarray) -> np.ndarray:
-        x = self.table[contexts(ids, seg, pos, self.V + PAD)].reshape(len(pos), -1)
+        x = self.inputs(contexts(ids, seg, pos, self.V + PAD)).reshape(len(pos), -1)
         return np.maximum(x @ self.W1 + self.b1, 0) @ self.W2 + self.b2
 
     def output_vectors(self, words: np.ndarray) -> np.ndarray:

@@ -117,7 +117,7 @@ def test_training_learns_which_word_fills_a_context(toy_model: ContextModel) -> 
 
 def test_the_fitted_normaliser_is_unbiased_on_training_contexts(toy_model: ContextModel, wv: WordVectors) -> None:
     X, _ = training_examples(HEALTH, wv)
-    x = toy_model.table[X].reshape(len(X), -1)
+    x = toy_model.inputs(X).reshape(len(X), -1)
     h = np.maximum(x @ toy_model.W1 + toy_model.b1, 0) @ toy_model.W2 + toy_model.b2
     fitted = h @ toy_model.log_z[:-1] + toy_model.log_z[-1]
     assert abs(float(np.mean(exact_log_z(toy_model, h) - fitted))) < 0.25
