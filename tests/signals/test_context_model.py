@@ -180,3 +180,16 @@ def test_page_medians_are_missing_without_a_model_and_read_the_model_with_one(to
     content, function = page_context_medians(doc, pos, X, stats)
     assert content == pytest.approx(float(np.median(X[:, LOGP])))
     assert np.isfinite(function) and function != content
+
+
+def test_input_rows_are_the_word_vectors_then_the_special_rows(toy_model: ContextModel) -> None:
+    """``inputs`` gathers rows without stacking a copy of the vectors: ids below the
+    vocabulary size are word vectors, the three past it the learned special rows
+    (unknown word, number, padding), in that order."""
+    V = toy_model.V
+    ids = np.array([[0, V - 1, V, V + 1, V + 2, 1 % V, V + 2, 0]])
+    x = toy_model.inputs(ids)
+    stacked = np.vstack([toy_model.vectors.unit, toy_model.special.astype(np.float32)])
+    assert x.shape == (1, 8, stacked.shape[1])
+    assert np.array_equal(x, stacked[ids])
+    assert np.array_equal(x[0, 2:5], toy_model.special.astype(np.float32))
