@@ -68,6 +68,7 @@ from qualityscore.model.train import (
     MEDQUAD_RESOURCES,
     MEDQUAD_TAGGER,
     tagger_clean_texts,
+    tagger_summaries,
     train_spin_tagger,
 )
 from qualityscore.ngrams import load_bigrams, use_bigrams
@@ -196,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     # The tagger's cut holds on training news too; it learns from clean negatives, as in training.
     news_train, negatives = tagger_clean_texts(data_dir, onestop, negatives=args.tagger_negatives,
                                                news_share=args.news_negatives)
+    summaries = tagger_summaries(cochrane)  # training-side summaries: the cut holds on them too
     heldout = [s.content for s in medquad if stable_fraction(s.group) >= MEDQUAD_HELDOUT_FROM]
     heldout += [s.content for s in cochrane if stable_fraction(s.group) >= COCHRANE_HELDOUT_FROM]
     random.Random(args.seed).shuffle(heldout)
@@ -225,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         res_k = train_spin_tagger(res_k, tag_texts, seed=args.seed, lexicon=lex_k, other_clean=news_train,
                                   clean_negatives=negatives,
                                   gate_share=args.gate_share, flags_per_2000_words=args.flag_budget,
-                                  strong_share=args.strong_share, strong_flags=args.strong_flags)
+                                  strong_share=args.strong_share, strong_flags=args.strong_flags,
+                                  more_clean=[summaries])
         detector = SpinSignals(lexicon=lex_k, spin_resources=res_k)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(args.seed + k)

@@ -52,6 +52,7 @@ from qualityscore.model.train import (
     MEDQUAD_RESOURCES,
     MEDQUAD_TAGGER,
     tagger_clean_texts,
+    tagger_summaries,
     train_spin_tagger,
 )
 from qualityscore.page import Page
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     medquad = list(corpora.medquad(data_dir))
     abstracts = list(corpora.cochrane(data_dir, kinds=("source",)))
+    summaries = tagger_summaries(list(corpora.cochrane(data_dir)))
     res_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
     res_texts += [s.content for s in abstracts if _in(s, COCHRANE_RESOURCES)]
     tag_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
@@ -130,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         res = train_spin_tagger(res, tag_texts, seed=0, lexicon=known, other_clean=news_train,
                                 clean_negatives=negatives,
                                 gate_share=args.gate_share, flags_per_2000_words=args.flag_budget,
-                                strong_share=args.strong_share, strong_flags=args.strong_flags)
+                                strong_share=args.strong_share, strong_flags=args.strong_flags,
+                                more_clean=[summaries])
         detector = SpinSignals(lexicon=known, spin_resources=res)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(23 + h)

@@ -148,18 +148,19 @@ def budget_cut(pages, *, gate: float, flags_per_2000_words: float, floor: float)
 
 
 def strong_tier(
-    pages, other=(), *, gate: float, threshold: float,  # type: ignore[no-untyped-def]
+    pages, *others, gate: float, threshold: float,  # type: ignore[no-untyped-def]
     share: float = STRONG_GATE_SHARE, flags_per_2000_words: float = STRONG_FLAGS_PER_2000_WORDS,
 ) -> tuple[float, float]:
     """The second tier's (gate, cut) from clean pages' probabilities (``page_probabilities``
-    of the held-back NIH text, and of ``other`` clean text, news): the gate at most
+    of the held-back NIH text, and of each set of ``others``, clean text of other
+    registers: news, Cochrane summaries): the gate at most
     ``share`` of all those pages reach (never below ``gate``), and the lowest cut at or
     above ``STRONG_FLOOR`` that keeps the flags on the pages past it within the budget on
     each set of pages, capped at the first ``threshold``. ``share`` 0: no second tier
     (a gate no mean reaches)."""
     if share <= 0:
         return 2.0, 1.01
-    strong_gate = max(gate, page_gate(list(pages) + list(other), share=share))
+    strong_gate = max(gate, page_gate([p for part in (pages, *others) for p in part], share=share))
     cut = max((budget_cut(p, gate=strong_gate, flags_per_2000_words=flags_per_2000_words, floor=STRONG_FLOOR)
-               for p in (pages, other) if p), default=1.01)
+               for p in (pages, *others) if p), default=1.01)
     return strong_gate, min(threshold, cut)

@@ -243,6 +243,7 @@ def train_spin_tagger(
     flags_per_2000_words: float | None = None,
     strong_share: float | None = None,
     strong_flags: float | None = None,
+    more_clean: Sequence[list[str]] = (),
 ) -> SpinResources:
     """Fit the per-token tagger on spun ``texts`` and set its clean-text threshold.
 
@@ -269,6 +270,10 @@ def train_spin_tagger(
     (``tagger.STRONG_FLAGS_PER_2000_WORDS``, on NIH text and on news) and never below
     ``tagger.STRONG_FLOOR`` nor above the first cut. ``strong_share`` (0: no second
     tier) and ``strong_flags`` move it for the evaluation scripts.
+
+    ``more_clean``: further sets of clean text (training: Cochrane's training-side
+    plain-language summaries, ``tagger_summaries``) that count towards the gates and on
+    which each budget must hold too, each set on its own, like the news.
     """
     import dataclasses
 
@@ -297,16 +302,15 @@ def train_spin_tagger(
         data = TaggerData(np.vstack([data.X, extra.X]), np.concatenate([data.y, extra.y]), data.words + extra.words)
     model = fit_tagger(data, seed=seed)
     held = page_probabilities(model, texts[cut:], resources.stats, resources.anchors)
-    other = page_probabilities(model, other_clean or [], resources.stats, resources.anchors)
-    gate = page_gate(held + other, share=PAGE_GATE_SHARE if gate_share is None else gate_share)
+    others = [page_probabilities(model, t, resources.stats, resources.anchors)
+              for t in (other_clean or [], *more_clean) if t]
+    gate = page_gate([p for part in (held, *others) for p in part],
+                     share=PAGE_GATE_SHARE if gate_share is None else gate_share)
     budget = FLAGS_PER_2000_WORDS if flags_per_2000_words is None else flags_per_2000_words
-    threshold = clean_threshold(model, [], resources.stats, resources.anchors, gate=gate, pages=held,
-                                flags_per_2000_words=budget)
-    if other_clean:
-        threshold = max(threshold, clean_threshold(model, [], resources.stats, resources.anchors, gate=gate,
-                                                   pages=other, flags_per_2000_words=budget))
+    threshold = max(clean_threshold(model, [], resources.stats, resources.anchors, gate=gate, pages=pages,
+                                    flags_per_2000_words=budget) for pages in (held, *others))
     strong_gate, strong_threshold = strong_tier(
-        held, other, gate=gate, threshold=threshold,
+        held, *others, gate=gate, threshold=threshold,
         share=STRONG_GATE_SHARE if strong_share is None else strong_share,
         flags_per_2000_words=STRONG_FLAGS_PER_2000_WORDS if strong_flags is None else strong_flags)
     return dataclasses.replace(resources, tagger=model, tagger_threshold=threshold, tagger_page_gate=gate,
@@ -322,6 +326,15 @@ def tagger_negatives(data_dir: Path) -> list[str]:
     """Clean writing in registers other than NIH's that the tagger learns is not spin:
     MedReadMe's passages (no other part of training or evaluation reads that corpus)."""
     return [s.content for s in corpora.medreadme(data_dir)]
+
+
+def tagger_summaries(cochrane_pls: list[Sample]) -> list[str]:
+    """Clean Cochrane plain-language summaries the tagger's cut must also hold on: the
+    training side's (``COCHRANE_TRAIN``, the page classifier's), which neither the tagger
+    nor the health statistics read (those read Cochrane's abstracts). Without them the cut
+    was set on NIH text and news alone, though summaries of reviews are a register of
+    their own that the scorer meets (``evaluation/spin_heldout.py`` scores held-out ones)."""
+    return [s.content for s in cochrane_pls if _in(s, COCHRANE_TRAIN)]
 
 
 def tagger_clean_texts(
@@ -387,7 +400,8 @@ def build_training_set(
     tagger_texts = [s.content for s in medquad if _in(s, MEDQUAD_TAGGER)]
     news, negatives = tagger_clean_texts(data_dir, onestop)
     ts.resources = train_spin_tagger(resources, tagger_texts, seed=seed, lexicon=lexicon,
-                                     other_clean=news, clean_negatives=negatives)
+                                     other_clean=news, clean_negatives=negatives,
+                                     more_clean=[tagger_summaries(cochrane_pls)])
     log(
         f"spin resources: {len(resources.stats.vocab)} words, {len(resources.stats.pair_keys)} "
         f"pairs, {len(resources.anchors)} anchors; tagger threshold {ts.resources.tagger_threshold:.3f} "

@@ -166,6 +166,32 @@ def test_the_tagger_threshold_holds_its_budget_on_news_too() -> None:
         assert flags <= 0.4 * sum(w for _, w in pages) / 2000 + 1e-9
 
 
+def test_each_further_clean_register_holds_the_budget_on_its_own() -> None:
+    """``more_clean`` (training: Cochrane's training-side summaries) counts towards the
+    page gate and must keep the flag budget on its own, as the news does: passed there,
+    the news gives the same operating point as passed as ``other_clean``, and it moves
+    the gate it would not move if it were ignored (a wide gate share here)."""
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.tagger import clean_threshold
+    from qualityscore.model.train import TAGGER_FIT_SHARE, train_spin_tagger
+
+    health = [TEXT.replace("adults", f"adults {i}") for i in range(40)]
+    news = [NEWS.replace("Tuesday", day) + f" The mayor said rents rose {i} times." for i, day in
+            enumerate(("Monday", "Tuesday", "Friday", "Sunday") * 10)]
+    res = learn_spin_resources(health)
+    alone = train_spin_tagger(res, health, seed=0, gate_share=0.5)
+    as_news = train_spin_tagger(res, health, seed=0, gate_share=0.5, other_clean=news)
+    as_more = train_spin_tagger(res, health, seed=0, gate_share=0.5, more_clean=[news])
+    point = ("tagger_page_gate", "tagger_threshold", "tagger_strong_gate", "tagger_strong_threshold")
+    assert [getattr(as_more, k) for k in point] == [getattr(as_news, k) for k in point]
+    held = health[int(len(health) * TAGGER_FIT_SHARE):]
+    g = as_more.tagger_page_gate
+    assert as_more.tagger_threshold == max(
+        clean_threshold(as_more.tagger, texts, res.stats, res.anchors, gate=g) for texts in (held, news))
+    # The tagger finds the news unusual: counted, it lifts the gate above its pages' means.
+    assert as_more.tagger_page_gate > alone.tagger_page_gate
+
+
 def test_the_tagger_operating_point_can_be_moved_for_evaluation() -> None:
     """``gate_share`` and ``flags_per_2000_words`` (the evaluation scripts' --gate-share
     and --flag-budget) set the gate and the cut as training's defaults would at those
