@@ -228,6 +228,11 @@ def render_markdown(card: dict[str, Any]) -> str:
             f"- `review_below`: the lowest cut ≥ 50 that sends ≥ {th['review_recall_target']:.0%} of the low-quality "
             "Sondhi pages to review or reject (target recall for review)",
         ]
+    reps = th.get("per_repetition")
+    if reps:
+        each = ", ".join(f"{r['reject_below']} / {r['review_below']}" for r in reps)
+        lines.append(f"- chosen on the out-of-fold scores of {th.get('cv_repetitions', len(reps))} repetitions of the "
+                     f"CV pooled; each repetition alone would give reject / review {each} (how much one CV moves them)")
     if th.get("review_below") is not None and th.get("review_below") == th.get("reject_below"):
         lines.append("- the review band is empty: the reject cut alone already sends the target share of "
                      "low-quality Sondhi pages to `reject`; set `--review-below` for a band")
