@@ -111,7 +111,7 @@ class ContextModel:
         """Input rows for an array of context ids (``contexts``): the word vectors, and the
         learned special rows for ids past the vocabulary. Gathered without stacking a copy
         of the vocabulary's vectors."""
-        x = self.vectors.unit[np.minimum(c, self.V - 1)]
+        x = self.vectors.rows(np.minimum(c, self.V - 1))
         special = c >= self.V
         if special.any():
             x[special] = self._special[c[special] - self.V]
@@ -122,7 +122,7 @@ class ContextModel:
         return np.maximum(x @ self.W1 + self.b1, 0) @ self.W2 + self.b2
 
     def output_vectors(self, words: np.ndarray) -> np.ndarray:
-        out = self.vectors.unit[words] @ self.A
+        out = self.vectors.rows(words) @ self.A
         r = self._r_row[words]
         has = r >= 0
         out[has] += self._Rf[r[has]]

@@ -496,7 +496,7 @@ class SpinSignals(SignalFamily):
             vid = stats.vector_ids(vectors)[ids]
             w = vectors.index.get(word)  # type: ignore[attr-defined]
             if w is not None:
-                cos = vectors.unit[np.maximum(vid, 0)] @ vectors.unit[w]
+                cos = vectors.rows(np.maximum(vid, 0)) @ vectors.rows(np.array([w]))[0]
                 score = score + SUGGESTION_COSINE_WEIGHT * np.where(vid >= 0, cos, 0.0)
         return stats.vocab[int(ids[int(np.argmax(score))])]
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -38,16 +38,44 @@ VECTORS_FILE = "glove.npz"
 CONTEXT_WINDOW = 6
 
 
-@dataclass(frozen=True)
+# Rows converted to float32 at a time when the norms are computed at load.
+_NORM_CHUNK = 32768
+
+
 class WordVectors:
-    """Unit-length vectors (float32) for a fixed vocabulary."""
+    """Unit-length vectors (float32) for a fixed vocabulary.
 
-    vocab: tuple[str, ...]
-    unit: np.ndarray
-    digest: str
+    Read from a file, the vectors stay int8 codes with one scale per axis (22 MB for the
+    packaged 222,894 words, not 89 MB of float32): ``rows`` makes the rows it is asked for
+    unit-length, with the same float32 arithmetic (and so the same bits) as the whole
+    matrix, which ``unit`` builds on first use (training, and tools that want it all).
+    """
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "index", {w: i for i, w in enumerate(self.vocab)})
+    def __init__(self, vocab: Sequence[str], unit: np.ndarray | None, digest: str) -> None:
+        self.vocab: tuple[str, ...] = tuple(vocab)
+        self.digest = digest
+        self.index: dict[str, int] = {w: i for i, w in enumerate(self.vocab)}
+        self._unit = None if unit is None else np.asarray(unit, dtype=np.float32)
+        self._q: np.ndarray | None = None
+        self._scale: np.ndarray | None = None
+        self._norms: np.ndarray | None = None
+
+    @classmethod
+    def from_codes(cls, vocab: Sequence[str], q: np.ndarray, scale: np.ndarray, digest: str) -> WordVectors:
+        """Vectors ``q * scale`` (int8 codes, one float32 scale per axis), made unit-length
+        row by row when gathered."""
+        wv = cls(vocab, None, digest)
+        wv._q = np.ascontiguousarray(q, dtype=np.int8)
+        wv._scale = np.asarray(scale, dtype=np.float32)
+        norms = np.empty(len(q), dtype=np.float32)
+        for a in range(0, len(q), _NORM_CHUNK):
+            norms[a : a + _NORM_CHUNK] = np.linalg.norm(wv._float_rows(slice(a, a + _NORM_CHUNK)), axis=1)
+        wv._norms = np.where(norms > 0, norms, np.float32(1.0))
+        return wv
+
+    def _float_rows(self, ids: np.ndarray | slice) -> np.ndarray:
+        assert self._q is not None and self._scale is not None
+        return self._q[ids].astype(np.float32) * self._scale
 
     @classmethod
     def from_file(cls, path: Path | str) -> WordVectors:
@@ -59,10 +87,32 @@ class WordVectors:
         h = hashlib.sha256(vocab_text.encode("utf-8"))
         h.update(np.ascontiguousarray(q, dtype=np.int8).tobytes())
         h.update(scale.tobytes())
-        x = q.astype(np.float32) * scale
-        norms = np.linalg.norm(x, axis=1, keepdims=True)
-        unit = x / np.where(norms > 0, norms, 1.0)
-        return cls(tuple(vocab_text.split("\n")), unit.astype(np.float32), h.hexdigest()[:16])
+        return cls.from_codes(vocab_text.split("\n"), q, scale, h.hexdigest()[:16])
+
+    def __len__(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def dim(self) -> int:
+        if self._unit is not None:
+            return int(self._unit.shape[1])
+        assert self._q is not None
+        return int(self._q.shape[1])
+
+    @property
+    def unit(self) -> np.ndarray:
+        """The whole (V, dim) float32 matrix of unit vectors, built once on first use."""
+        if self._unit is None:
+            self._unit = self.rows(np.arange(len(self.vocab)))
+        return self._unit
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Unit vectors of the words with rows ``ids`` (a new float32 array)."""
+        if self._unit is not None:
+            return self._unit[ids]
+        assert self._norms is not None
+        ids = np.asarray(ids)
+        return self._float_rows(ids) / self._norms[ids][..., None]
 
     def ids(self, words: list[str]) -> np.ndarray:
         index = self.index  # type: ignore[attr-defined]
@@ -127,8 +177,8 @@ def context_cosines(
         return out
     ids = vectors.ids(words)
     has = ids >= 0
-    vec = np.zeros((len(words), vectors.unit.shape[1]), dtype=np.float32)
-    vec[has] = vectors.unit[ids[has]]
+    vec = np.zeros((len(words), vectors.dim), dtype=np.float32)
+    vec[has] = vectors.rows(ids[has])
     # Windowed sums by prefix sums: context of j = (j-window .. j+window) minus j itself.
     csum = np.vstack([np.zeros((1, vec.shape[1]), dtype=np.float64), np.cumsum(vec, axis=0, dtype=np.float64)])
     ccount = np.concatenate([[0], np.cumsum(has)])

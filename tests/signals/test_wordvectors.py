@@ -149,3 +149,26 @@ def test_digest_follows_the_vectors_not_the_archive(tmp_path) -> None:  # type: 
     other = tmp_path / "c.npz"
     np.savez(other, **arrays)
     assert WordVectors.from_file(other).digest != WordVectors.from_file(first).digest
+
+
+def test_rows_are_the_unit_matrix_bit_for_bit_without_building_it() -> None:
+    """Scoring gathers rows from the int8 codes; they must be the very float32 values the
+    whole unit matrix holds (the tagger was trained on those), and loading must not build
+    the matrix (89 MB a process for the packaged words)."""
+    from importlib import resources
+
+    from qualityscore.wordvectors import VECTORS_FILE
+
+    with resources.as_file(resources.files("qualityscore.wordvectors").joinpath(VECTORS_FILE)) as path:
+        wv = WordVectors.from_file(path)
+        with np.load(path, allow_pickle=False) as z:
+            q, scale = z["q"], z["scale"].astype(np.float32)
+    ids = np.concatenate([[0, len(wv.vocab) - 1], np.random.default_rng(0).integers(0, len(wv.vocab), 3000)])
+    got = wv.rows(ids)
+    assert wv._unit is None, "from_file built the whole float32 matrix"
+    x = q[ids].astype(np.float32) * scale
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    assert got.dtype == np.float32
+    assert np.array_equal(got, x / np.where(norms > 0, norms, 1.0))
+    assert np.array_equal(wv.unit[ids], got)
+    assert wv.dim == q.shape[1] == got.shape[1]
