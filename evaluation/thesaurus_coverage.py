@@ -117,7 +117,7 @@ def glove_neighbours(k: int):  # type: ignore[no-untyped-def]
 
     @cache
     def near(word: str) -> frozenset[str]:
-        i = wv.index.get(word)  # type: ignore[attr-defined]
+        i = wv.index.get(word)
         if i is None:
             return frozenset()
         sims = wv.unit @ wv.unit[i]

@@ -175,7 +175,7 @@ class ContextModel:
 def token_ids(lower: Sequence[str], vectors: WordVectors) -> np.ndarray:
     """Input rows of lower-case tokens: the word's vector row, or ``V + NUMBER`` /
     ``V + UNKNOWN`` (``V``: the vectors' vocabulary size)."""
-    index = vectors.index  # type: ignore[attr-defined]
+    index = vectors.index
     V = len(vectors.vocab)
     return np.fromiter(
         (V + NUMBER if w[:1].isdigit() else index.get(w, V + UNKNOWN) for w in lower),

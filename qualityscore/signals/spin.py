@@ -494,7 +494,7 @@ class SpinSignals(SignalFamily):
         vectors = load_word_vectors()
         if vectors is not None and SUGGESTION_COSINE_WEIGHT:
             vid = stats.vector_ids(vectors)[ids]
-            w = vectors.index.get(word)  # type: ignore[attr-defined]
+            w = vectors.index.get(word)
             if w is not None:
                 cos = vectors.rows(np.maximum(vid, 0)) @ vectors.rows(np.array([w]))[0]
                 score = score + SUGGESTION_COSINE_WEIGHT * np.where(vid >= 0, cos, 0.0)

@@ -115,7 +115,7 @@ class WordVectors:
         return self._float_rows(ids) / self._norms[ids][..., None]
 
     def ids(self, words: list[str]) -> np.ndarray:
-        index = self.index  # type: ignore[attr-defined]
+        index = self.index
         return np.fromiter((index.get(w, -1) for w in words), dtype=np.int64, count=len(words))
 
 

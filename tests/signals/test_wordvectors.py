@@ -29,7 +29,7 @@ MAX_COS = TOKEN_FEATURES.index("context_max_cosine")
 
 
 def _sim(wv: WordVectors, a: str, b: str) -> float:
-    idx = wv.index  # type: ignore[attr-defined]
+    idx = wv.index
     return float(wv.unit[idx[a]] @ wv.unit[idx[b]])
 
 
@@ -38,7 +38,7 @@ def test_packaged_vectors_are_unit_length_and_know_medical_words(wv: WordVectors
     norms = np.linalg.norm(wv.unit[:1000], axis=1)
     assert np.allclose(norms, 1.0, atol=1e-4)
     for word in ("depression", "symptoms", "cancer", "placebo", "cataract", "insulin"):
-        assert word in wv.index  # type: ignore[attr-defined]
+        assert word in wv.index
     # Related words are closer than a sense-blind swap is to the word it replaced.
     assert _sim(wv, "surgery", "hospital") > _sim(wv, "cob", "ear") + 0.3
     assert _sim(wv, "cough", "fever") > _sim(wv, "hem", "fever") + 0.3
