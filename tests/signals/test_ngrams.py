@@ -127,3 +127,56 @@ def test_without_a_table_the_columns_are_constant_and_a_tagger_still_trains() ->
     assert res.tagger is not None
     assert (X[:, LEFT] == 0).all() and (X[:, RIGHT] == 0).all()
     assert load_bigrams() is not None  # the override is gone
+
+
+# -- spin.pair_fluency: the page's mean bigram log-ratio of neighbouring words ------------------
+
+FLUENT = (
+    "High blood pressure rarely causes symptoms, so many people do not know they have it. "
+    "The only way to find out is to have your blood pressure checked. Your doctor may ask you "
+    "to cut down on salt, drink less alcohol and take more exercise. If these changes are not "
+    "enough, you may be offered a medicine to lower your blood pressure and reduce the risk of "
+    "a heart attack or a stroke later in life."
+)
+# The same text after a sense-blind thesaurus pass, about one word in four swapped.
+SPUN = (
+    "Tall gore force seldom reasons signs, so numerous persons do not recognize they take it. "
+    "The sole means to discover out is to take your gore force patterned. Your physician may "
+    "enquire you to slash down on common salt, imbibe fewer intoxicant and pick up more "
+    "utilization. If these alterations are not sufficiency, you may be proffered a medication "
+    "to depress your gore force and trim the peril of a core onslaught or a apoplexy afterwards "
+    "in animation."
+)
+
+
+def test_pair_fluency_is_lower_for_spun_text_than_for_its_original() -> None:
+    from qualityscore.signals.spin import pair_fluency
+
+    fluent, spun = pair_fluency(Doc(FLUENT)), pair_fluency(Doc(SPUN))
+    assert fluent - spun > 0.2, (fluent, spun)
+
+
+def test_pair_fluency_reads_only_neighbours_in_one_phrase() -> None:
+    """Pairs across punctuation or a line break are not pairs: list items and sentence ends
+    would otherwise count as clashes. Text whose words are all separated so gives NaN; the
+    same words joined by spaces give a value."""
+    from qualityscore.signals.spin import pair_fluency
+
+    words = FLUENT.replace(".", "").replace(",", "").split()
+    assert np.isnan(pair_fluency(Doc(". ".join(words))))
+    assert np.isnan(pair_fluency(Doc("\n".join(words))))
+    assert np.isfinite(pair_fluency(Doc(" ".join(words))))
+
+
+def test_pair_fluency_is_missing_on_a_short_page_and_without_a_table() -> None:
+    from qualityscore.ngrams import MIN_PAIRS
+    from qualityscore.signals.spin import pair_fluency
+
+    short = " ".join(FLUENT.split()[: MIN_PAIRS - 5])
+    assert np.isnan(pair_fluency(Doc(short)))
+    use_bigrams(None)
+    try:
+        assert np.isnan(pair_fluency(Doc(FLUENT)))
+    finally:
+        reset_bigrams()
+    assert np.isfinite(pair_fluency(Doc(FLUENT)))
