@@ -121,8 +121,9 @@ def mean_pair_ratio(words: Sequence[str], joined: np.ndarray, bigrams: Bigrams |
 
     A spinner that swaps a word in five leaves few pairs English uses ("randomized limited
     trials", "mug up marrow"), and this mean drops. Unlike the spin tagger's measures of
-    "written like NIH", it does not drop for news or a forum: ordinary English is their
-    register too (``evaluation/reports/pair_fluency.json``).
+    "written like NIH", it does not drop for news or health sites' pages: ordinary English
+    is their register too. Dense technical writing is where it fits worst: terms and
+    abbreviations make pairs the table does not list (``evaluation/reports/pair_fluency.json``).
     """
     if bigrams is None or len(words) < 2:
         return float("nan")

@@ -187,7 +187,7 @@ def one_blas_thread():  # type: ignore[no-untyped-def]
     """A context in which NumPy's BLAS runs on one thread (threadpoolctl).
 
     A page's matrices are small: on two threads OpenBLAS took the same wall time and twice
-    the CPU (13 ms a 600-word page either way, 26 against 14 ms of CPU). And the thread
+    the CPU (13 ms a MedQuAD page either way, 26 against 14 ms of CPU). And the thread
     count changes the float32 sums in the last digits, so without this a page's features
     would depend on the caller: a batch worker (one thread), the library (all cores) and
     a training worker would each give slightly different numbers for the same page.

@@ -20,7 +20,8 @@ Three kinds of evidence:
   fourteen)"), the spinner's treatment of digits.
 * **Pair fluency** (``pair_fluency``, a page signal for the classifier): how much
   ordinary English expects each word after its neighbour, on average over the page. A
-  page with a word in five swapped drops; news and forum pages do not.
+  page with a word in five swapped drops; news and health sites' pages do not (dense
+  technical writing, papers and abstracts, drops part of the way).
 """
 
 from __future__ import annotations
