@@ -10,12 +10,15 @@ off* (``min_words_to_pass=0``), so that it measures the score alone:
 * spam: ``evaluate.heldout_spun`` (held-out NIH/Cochrane texts spun, some promoted) and
   ``evaluate.heldout_promoted`` (held-out news with calls to action, claims and residue);
 
-and reports, per N, the share of each scored ``ok``, the ROC-AUC of the score between
+and reports, per N, the share of each scored ``ok`` and ``reject`` (and ``reject`` with the
+rule on: a short page is rejected only when a signal family quotes spam on it,
+``scorer.spam_evidence``), the ROC-AUC of the score between
 clean and spam (and between clean and spun only: the promoted news carries its promotion
 late in the page, so that cutting it mostly measures where the evidence sits), and the share of ``ok`` pages that are spam when half the queue is spam
 (``spam_share_of_ok_at_even_odds``). It also scores MedQuAD's own short answers (under 40
 words; training leaves them out), as they are, to show what the rule costs on real short
-text. The default of ``Settings.min_words_to_pass`` is read against this table.
+text, by score alone and with the rule. The default of ``Settings.min_words_to_pass`` is
+read against this table.
 
 Run from the project root (needs ../shared/data; about 3 minutes):
 
@@ -36,6 +39,7 @@ from qualityscore import Scorer
 from qualityscore.model import corpora
 from qualityscore.model.evaluate import heldout_clean, heldout_news, heldout_promoted, heldout_spun
 from qualityscore.page import Page
+from qualityscore.scorer import spam_evidence
 from qualityscore.text import Doc
 
 
@@ -73,19 +77,24 @@ def main(argv: list[str] | None = None) -> int:
     scorer = Scorer.load(min_words_to_pass=0)
     ruled = Scorer.load()
 
-    def scores(texts: list[str]) -> tuple[list[float], list[str]]:
-        rs = [r for r in scorer.score_pages_isolated([Page(text=t, is_html=False) for t in texts])
-              if r.error is None]
-        return [r.score for r in rs], [r.decision for r in rs]
+    def scores(texts: list[str]) -> tuple[list[float], list[str], list[str]]:
+        """Scores, decisions by score alone, and decisions with the rule."""
+        results = scorer.score_pages_isolated([Page(text=t, is_html=False) for t in texts])
+        rs = [(r, t) for r, t in zip(results, texts, strict=True) if r.error is None]
+        ruled_decisions = [ruled.decide_page(r.score, Doc(t).word_count, evidence=spam_evidence(r.findings))
+                           for r, t in rs]
+        return [r.score for r, _ in rs], [r.decision for r, _ in rs], ruled_decisions
 
     rows = []
     for n in [*args.lengths, None]:
-        row: dict = {"words": n or "whole page", "ok": {}, "n": {}}
+        row: dict = {"words": n or "whole page", "ok": {}, "reject": {}, "reject_with_the_rule": {}, "n": {}}
         by: dict[str, list[float]] = {}
         for name, texts in groups.items():
-            s, d = scores([_cut(t, n) if n else t for t in texts])
+            s, d, ruled_d = scores([_cut(t, n) if n else t for t in texts])
             by[name] = s
             row["ok"][name] = float(np.mean([x == "ok" for x in d]))
+            row["reject"][name] = float(np.mean([x == "reject" for x in d]))
+            row["reject_with_the_rule"][name] = float(np.mean([x == "reject" for x in ruled_d]))
             row["n"][name] = len(s)
         pos = [-x for g in spam for x in by[g]]
         neg = [-x for g in groups if g not in spam for x in by[g]]
@@ -95,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         spam_ok = float(np.mean([row["ok"][g] for g in spam]))
         row["spam_share_of_ok_at_even_odds"] = spam_ok / max(spam_ok + clean_ok, 1e-9)
         rows.append(row)
-        print(f"{row['words']!s:>10}: " + " ".join(f"{g} {v:.2f}" for g, v in row["ok"].items())
+        print(f"{row['words']!s:>10}: ok " + " ".join(f"{g} {v:.2f}" for g, v in row["ok"].items())
+              + "; reject (with the rule) " + " ".join(f"{g} {v:.3f} ({row['reject_with_the_rule'][g]:.3f})"
+                                                      for g, v in row["reject"].items())
               + f"  AUC {row['roc_auc']:.3f} (spun {row['roc_auc_spun']:.3f})  spam share of ok {row['spam_share_of_ok_at_even_odds']:.2f}"
               f"  ({time.time() - t0:.0f} s)", flush=True)
 
@@ -112,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
             "n": int(pick.sum()),
             "ok_score_alone": float(np.mean([r.decision == "ok" for r, p in zip(results, pick, strict=True) if p])),
             "ok_with_the_rule": float(np.mean([r.decision == "ok" for r, p in zip(ruled_results, pick, strict=True) if p])),
+            "reject_score_alone": float(np.mean([r.decision == "reject" for r, p in zip(results, pick, strict=True) if p])),
+            "reject_with_the_rule": float(np.mean([r.decision == "reject"
+                                                   for r, p in zip(ruled_results, pick, strict=True) if p])),
         }
     report = {
         "protocol": "held-out pages cut to their first N words, scored by the shipped model with the "

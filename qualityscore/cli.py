@@ -103,7 +103,7 @@ def main() -> None:
 @click.option("--any-language", is_flag=True,
               help="Score pages that do not read as English (the model is English-only: by default they are input.unsupported_language errors).")
 @click.option("--min-words", type=click.IntRange(0), default=None,
-              help="Pages of fewer words go to review rather than ok; 0 turns this off [default: 25].")
+              help="Pages of fewer words go to review rather than ok, and rather than reject when no signal quotes spam on them; 0 turns this off [default: 25].")
 @click.option("--reasons", type=click.IntRange(0, 20), default=3, show_default=True, help="Reasons shown per page in the table.")
 def score(
     sources: tuple[str, ...],

@@ -78,11 +78,12 @@ class Scorer:
         """The decision the score alone gives (the thresholds)."""
         return decision_for(score, review_below=self.review_below, reject_below=self.reject_below)
 
-    def decide_page(self, score: float, words: int) -> str:
+    def decide_page(self, score: float, words: int, *, evidence: bool = True) -> str:
         """The page's decision: ``decide``, except that a page under
-        ``settings.min_words_to_pass`` words is never ok."""
+        ``settings.min_words_to_pass`` words is never ok, and is rejected only with spam
+        ``evidence`` (``spam_evidence`` of its signals' findings) to quote."""
         return decision_for(score, words, review_below=self.review_below, reject_below=self.reject_below,
-                            min_words_to_pass=self.settings.min_words_to_pass)
+                            min_words_to_pass=self.settings.min_words_to_pass, evidence=evidence)
 
     def _analyze(self, page: Page) -> Analysis:
         return self.signals.analyze(readable(page, self.settings))
@@ -158,8 +159,8 @@ class Scorer:
 
     def _result(self, page: Page, analysis: Analysis, p_low: float) -> Result:
         score = 100.0 * (1.0 - p_low)
-        decision = self.decide_page(score, analysis.words)
-        held_back = decision != self.decide(score)  # a short page the score would pass
+        decision = self.decide_page(score, analysis.words, evidence=spam_evidence(analysis.findings))
+        held_back = decision != self.decide(score)  # a short page the score would pass or reject
         room = max(self.settings.max_findings - held_back, 0)
         findings = tuple(sorted(analysis.findings + self._word_findings(page),
                                 key=lambda f: (f.start, f.end, f.rule)))
@@ -180,8 +181,9 @@ class Scorer:
 
     @staticmethod
     def _short_text(page: Page) -> Finding:
-        """The evidence for a review that the score alone would have passed: the whole
-        text, too short to pass. Weight 1: the reason a reviewer should read first."""
+        """The reason for a review that the score alone would have passed, or rejected with
+        no spam evidence to quote: the whole text, too short to decide on the score alone.
+        Weight 1: the reason a reviewer should read first."""
         return Finding("input", "input.short_text", 0, len(page.text), page.text, weight=1.0)
 
     def _page(self, text_or_html: str | bytes, *, url: str | None, source: str) -> Page:
@@ -344,16 +346,27 @@ def decision_for(
     review_below: float,
     reject_below: float,
     min_words_to_pass: int = 0,
+    evidence: bool = True,
 ) -> str:
-    """ok / review / reject for a score; a page of fewer than ``min_words_to_pass`` words
-    (when ``words`` is given) goes to review rather than ok."""
+    """ok / review / reject for a score. A page of fewer than ``min_words_to_pass`` words
+    (when ``words`` is given) goes to review rather than ok, and to review rather than
+    reject unless it has spam ``evidence`` (``spam_evidence``): on a snippet the word
+    model's vocabulary alone can push the score under the reject cut ("Take it with food
+    and a full glass of water" weighs as remedy-site words), and a rejection should quote
+    what it rests on."""
+    short = words is not None and words < min_words_to_pass
     if score < reject_below:
-        return "reject"
-    if score < review_below:
-        return "review"
-    if words is not None and words < min_words_to_pass:
+        return "review" if short and not evidence else "reject"
+    if score < review_below or short:
         return "review"
     return "ok"
+
+
+def spam_evidence(findings: Sequence[Finding]) -> bool:
+    """Whether a signal family quotes spam on the page: a finding that weighs toward low
+    quality (a spin swap, a call to action, an unsupported claim, ...). The word model's
+    n-grams are not evidence here: they are the vocabulary the score already weighed."""
+    return any(f.weight > 0 and f.family not in ("words", "input") for f in findings)
 
 
 def readable(page: Page, settings: Settings = DEFAULT_SETTINGS) -> Page:

@@ -45,8 +45,9 @@ class Settings:
     max_response_bytes: int = 5_000_000
     user_agent: str = DEFAULT_USER_AGENT
 
-    # A page of fewer words is never passed as ok: its decision is review instead (a
-    # reject stays a reject), with an input.short_text finding. On a snippet the absence
+    # A page of fewer words is never passed as ok: its decision is review instead, with an
+    # input.short_text finding; a reject stays a reject only when a signal family quotes
+    # spam on the page (scorer.spam_evidence), else it is review too. On a snippet the absence
     # of spam evidence is no evidence of quality: cut to 20 words, 37% of held-out spun
     # pages score ok (4% whole), and the score separates clean from spun at ROC-AUC 0.75
     # (0.99 whole; evaluation/short_pages.py, README "Short pages"). 25 words is about two

@@ -10,6 +10,7 @@ from qs_testkit import assert_offsets_round_trip
 from qualityscore import Scorer, score
 from qualityscore.extract.sources import page_from_string
 from qualityscore.page import Page
+from qualityscore.scorer import spam_evidence
 
 
 def test_spun_promotional_page_is_not_ok(scorer: Scorer, spun_html: str) -> None:
@@ -212,6 +213,42 @@ def test_decision_for_is_the_one_rule() -> None:
     assert [decision_for(s, 100, **cuts) for s in (39.9, 40.0, 59.9, 60.0)] == ["reject", "review", "review", "ok"]
     assert [decision_for(s, 39, **cuts) for s in (39.9, 59.9, 99.0)] == ["reject", "review", "review"]
     assert decision_for(99.0, None, **cuts) == "ok"  # words unknown: the score decides
+    # Without spam evidence a short page is not rejected either; a long one is.
+    assert [decision_for(s, 39, evidence=False, **cuts) for s in (10.0, 39.9, 59.9, 99.0)] == ["review"] * 4
+    assert decision_for(10.0, 40, evidence=False, **cuts) == "reject"
+    assert decision_for(10.0, None, evidence=False, **cuts) == "reject"
+
+
+def test_spam_evidence_is_a_signal_family_quoting_spam_not_the_word_model() -> None:
+    from qualityscore.page import Finding
+
+    def f(family: str, weight: float) -> Finding:
+        return Finding(family, f"{family}.x", 0, 1, "x", weight=weight)
+
+    assert spam_evidence([f("promotion", 1.0)]) and spam_evidence([f("words", -0.2), f("spin", 0.6)])
+    assert not spam_evidence([])
+    assert not spam_evidence([f("words", 0.9), f("input", 1.0)])  # vocabulary, and the length rule itself
+    assert not spam_evidence([f("citation", -0.8), f("credibility", -0.5)])  # evidence of quality
+
+
+# Clean advice the word model alone scores low ("water", "stomach" weigh as remedy-site words).
+SHORT_CLEAN_LOW = "Aspirin can upset your stomach. Take it with food and a full glass of water."
+
+
+def test_a_short_page_is_not_rejected_on_the_word_model_alone() -> None:
+    """Thresholds that reject every score: a snippet with no signal finding toward spam goes
+    to review, saying why; one a signal family quotes as spam is rejected; and a page of
+    enough words is rejected on its score as before."""
+    harsh = Scorer.load(review_below=100.0, reject_below=99.99)
+    r = harsh.score(SHORT_CLEAN_LOW)
+    assert r.score < 99.99 and not spam_evidence(r.findings)
+    assert r.decision == "review"
+    assert r.reasons()[0].rule == "input.short_text"
+    spam = harsh.score(SHORT_SPAM)
+    assert spam_evidence(spam.findings) and spam.decision == "reject"
+    assert "input.short_text" not in {f.rule for f in spam.findings}
+    assert Scorer.load(review_below=100.0, reject_below=99.99, min_words_to_pass=0).score(
+        SHORT_CLEAN_LOW).decision == "reject"
 
 
 def test_the_short_page_finding_keeps_its_place_under_max_findings() -> None:

@@ -44,7 +44,7 @@ _FORMATS = click.Choice(["jsonl", "csv", "parquet"])
 @click.option("--any-language", is_flag=True,
               help="Score records that do not read as English (by default: input.unsupported_language error rows).")
 @click.option("--min-words", type=click.IntRange(0), default=None,
-              help="Records of fewer words go to review rather than ok; 0 turns this off [default: 25].")
+              help="Records of fewer words go to review rather than ok, and rather than reject when no signal quotes spam on them; 0 turns this off [default: 25].")
 @click.option("--workers", type=int, default=1, show_default=True,
               help="Worker processes (local engine, or the Dask LocalCluster when no --scheduler).")
 @click.option("--chunk-size", type=int, default=None, help="Records per chunk, the unit of work and of resuming [default: 500].")

@@ -264,8 +264,9 @@ def render_markdown(card: dict[str, Any]) -> str:
         "(`evaluation/spin_evidence.py` counts every spin rule's findings per source). Its model of "
         "words in context knows clean NIH and Cochrane text: on clean pages about unusual topics it "
         "quotes the words the topic needs (a review of fracture fixation: \"nailing\", \"plating\").",
-        f"- A page of fewer than `Settings.min_words_to_pass` words ({min_words}) is never `ok`: on so "
-        "little text the score is weak evidence (`evaluation/short_pages.py`).",
+        f"- A page of fewer than `Settings.min_words_to_pass` words ({min_words}) is never `ok`, and is "
+        "`reject`ed only when a signal family quotes spam on it (else `review`): on so little text the "
+        "score is weak evidence either way (`evaluation/short_pages.py`).",
         "- Link features exist only for HTML input; plain text is scored without them.",
         "- The thresholds are tuned on Sondhi out-of-fold scores: their precision and recall "
         "targets hold for pages like Sondhi's, not necessarily for other sources.",

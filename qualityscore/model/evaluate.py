@@ -147,7 +147,9 @@ def word_counts(pages: Sequence[Page]) -> list[int]:
 
 def score_matrix(scorer, X: np.ndarray, words: Sequence[int], *, chunk: int = 500) -> Scored:  # type: ignore[no-untyped-def]
     """Scores and decisions for the rows of ``X``; ``words`` (``word_counts``) lets a short
-    page be held back from ok as ``Scorer.decide_page`` does."""
+    page be held back from ok as ``Scorer.decide_page`` does. Rows carry no findings, so a
+    short page the score rejects stays rejected here (the Scorer makes it review when no
+    signal quotes spam on it); the evaluation corpora hold no page that short."""
     parts = [scorer.bundle.model.predict_proba(X[i : i + chunk])[:, 1] for i in range(0, len(X), chunk)]
     p_low = np.concatenate(parts) if parts else np.zeros(0)
     scores = 100.0 * (1.0 - p_low)

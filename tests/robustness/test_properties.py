@@ -24,6 +24,7 @@ from qs_testkit import assert_offsets_round_trip
 from qualityscore.errors import InputError
 from qualityscore.extract.sources import decode_bytes, page_from_bytes, page_from_string
 from qualityscore.page import Page
+from qualityscore.scorer import spam_evidence
 from qualityscore.text import Doc
 
 _EXPLORE = bool(os.environ.get("QS_HYPOTHESIS_EXPLORE"))
@@ -179,8 +180,11 @@ def test_scorer_is_bounded_and_deterministic(scorer, content: str) -> None:  # t
     assert 0.0 <= result.probability_low_quality <= 1.0
     assert math.isclose(result.score, 100.0 * (1.0 - result.probability_low_quality), abs_tol=1e-9)
     words = Doc(page.text).word_count
-    assert result.decision == scorer.decide_page(result.score, words)
-    held_back = scorer.decide(result.score) == "ok" and words < scorer.settings.min_words_to_pass
+    evidence = spam_evidence([f for f in result.findings if f.family not in ("words", "input")])
+    assert result.decision == scorer.decide_page(result.score, words, evidence=evidence)
+    short = words < scorer.settings.min_words_to_pass
+    held_back = short and (scorer.decide(result.score) == "ok"
+                           or (scorer.decide(result.score) == "reject" and not evidence))
     assert (result.decision == "review") if held_back else (result.decision == scorer.decide(result.score))
     assert any(f.rule == "input.short_text" for f in result.findings) == (held_back and scorer.settings.max_findings > 0)
     assert len(result.findings) <= scorer.settings.max_findings
