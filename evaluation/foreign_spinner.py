@@ -33,10 +33,14 @@ project root (about a minute each):
 
     python evaluation/foreign_spinner.py [--thesaurus mythes|aiksaurus] [--docs 400]
                                          [--rates 0.2 0.5 1.0] [--headwords heldout|training|all]
-                                         [--model PATH] [--out PATH]
+                                         [--source nih|healthstory|news] [--model PATH] [--out PATH]
 
-The report goes to ``evaluation/reports/foreign_spinner.json`` (mythes) or
-``foreign_spinner_aiksaurus.json``, unless ``--out`` says otherwise.
+``--source healthstory`` spins health news instead: HealthStory's 4-5-star stories, which
+no part of training reads (spam sites copy health news as readily as NIH pages);
+``--source news`` held-out OneStopEnglish articles. The report goes to
+``evaluation/reports/foreign_spinner.json`` (mythes) or ``foreign_spinner_aiksaurus.json``,
+with ``_healthstory`` or ``_news`` before ``.json`` for another source, unless ``--out``
+says otherwise.
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ import numpy as np
 
 from qualityscore import Scorer
 from qualityscore.model import corpora
-from qualityscore.model.evaluate import heldout_clean
+from qualityscore.model.corpora import stable_fraction
+from qualityscore.model.evaluate import heldout_clean, heldout_news
 from qualityscore.model.spinner import ThesaurusSpinner
 from qualityscore.page import Page
 from qualityscore.signals.spin import load_lexicon
@@ -75,9 +80,13 @@ def _auc(pos: list[float], neg: list[float]) -> float:
     return float(roc_auc_score([1] * len(pos) + [0] * len(neg), pos + neg))
 
 
+SOURCES = {"nih": "held-out NIH/Cochrane texts", "healthstory": "4-5-star HealthStory news stories",
+           "news": "held-out OneStopEnglish news articles"}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--docs", type=int, default=400, help="held-out NIH/Cochrane texts (half each)")
+    ap.add_argument("--docs", type=int, default=400, help="texts to spin (NIH/Cochrane: half each)")
     ap.add_argument("--rates", type=float, nargs="+", default=[0.2, 0.5, 1.0],
                     help="share of the listed words swapped")
     ap.add_argument("--seed", type=int, default=0)
@@ -88,10 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--thesaurus", choices=("mythes", "aiksaurus"), default="mythes",
                     help="the spinner's thesaurus: WordNet's (mythes-en-us, the family training "
                          "spins half of) or Moby's (aiksaurus, a family training never reads)")
+    ap.add_argument("--source", choices=("nih", "healthstory", "news"), default="nih",
+                    help="texts to spin: held-out NIH/Cochrane (default), 4-5-star HealthStory health news "
+                         "stories (never trained on), or held-out OneStopEnglish news")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     if args.out is None:
-        suffix = "" if args.thesaurus == "mythes" else f"_{args.thesaurus}"
+        suffix = ("" if args.thesaurus == "mythes" else f"_{args.thesaurus}") + (
+            "" if args.source == "nih" else f"_{args.source}")
         args.out = Path(f"evaluation/reports/foreign_spinner{suffix}.json")
     source, package = ((MYTHES, "mythes-en-us") if args.thesaurus == "mythes"
                        else (AIKSAURUS / "meanings.dat", "libaiksaurus-1.2-data"))
@@ -108,8 +121,18 @@ def main(argv: list[str] | None = None) -> int:
         thesaurus = {w: s for w, s in thesaurus.items() if held_out(w) == (args.headwords == "heldout")}
     spinner = ThesaurusSpinner(spinner_choices(thesaurus))
     listed = {(e.canonical, e.variant.lower()) for e in load_lexicon().entries}
-    clean = heldout_clean(data_dir, max_per_corpus=args.docs // 2)
-    originals = [s.content for s in clean["medquad"] + clean["cochrane_pls"]]
+    if args.source == "nih":
+        clean = heldout_clean(data_dir, max_per_corpus=args.docs // 2)
+        originals = [s.content for s in clean["medquad"] + clean["cochrane_pls"]]
+    elif args.source == "healthstory":
+        stories = sorted((s for s in corpora.healthstory(data_dir) if (s.rating or 0) >= 4),
+                         key=lambda s: stable_fraction("eval/" + s.id))
+        originals = [s.content for s in stories[: args.docs]]
+    else:
+        originals = [s.content for s in heldout_news(data_dir)[: args.docs]]
+    if not originals:
+        print(f"no {args.source} texts under {data_dir}: nothing to measure", file=sys.stderr)
+        return 0
     scorer = Scorer.load(args.model)
     thresholds = scorer.bundle.thresholds
 
@@ -121,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     base_scores = [r.score for r in base]
     cut = float(np.quantile(base_scores, 0.01))
     report = {
-        "protocol": "held-out NIH/Cochrane texts spun by a sense-blind thesaurus spinner, "
+        "protocol": f"{SOURCES[args.source]} spun by a sense-blind thesaurus spinner, "
                     "nothing else added, scored by the shipped model",
+        "source": args.source,
         "thesaurus": {"mythes": "mythes-en-us (WordNet)", "aiksaurus": "aiksaurus (Moby)"}[args.thesaurus],
         "model_version": scorer.bundle.version,
         "thresholds": {k: thresholds.get(k) for k in ("reject_below", "review_below")},
