@@ -269,6 +269,10 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"- A page of fewer than `Settings.min_words_to_pass` words ({min_words}) is never `ok`, and is "
         "`reject`ed only when a signal family quotes spam on it (else `review`): on so little text the "
         "score is weak evidence either way (`evaluation/short_pages.py`).",
+        "- Research-paper prose, basic-science abstracts above all, has low pair fluency and is "
+        "rejected far more often than clean health pages (`evaluation/pair_fluency.py`'s "
+        "`technical_decisions`; see the README's *Spun health news*): such text is outside what "
+        "the model is for.",
         "- Link features exist only for HTML input; plain text is scored without them.",
         "- The thresholds are tuned on Sondhi out-of-fold scores: their precision and recall "
         "targets hold for pages like Sondhi's, not necessarily for other sources.",
