@@ -48,9 +48,10 @@ class Settings:
     # A page of fewer words is never passed as ok: its decision is review instead, with an
     # input.short_text finding; a reject stays a reject only when a signal family quotes
     # spam on the page (scorer.spam_evidence), else it is review too. On a snippet the absence
-    # of spam evidence is no evidence of quality: cut to 20 words, 37% of held-out spun
-    # pages score ok (4% whole), and the score separates clean from spun at ROC-AUC 0.75
-    # (0.99 whole; evaluation/short_pages.py, README "Short pages"). 25 words is about two
+    # of spam evidence is no evidence of quality: cut to 20 words, about two in five
+    # held-out spun pages score ok (4% whole), and the score separates clean from spun at
+    # ROC-AUC 0.75 (0.99 whole; evaluation/short_pages.py, README "Short pages", for the
+    # shipped model's figures). 25 words is about two
     # sentences; no held-out NIH or Cochrane text of the training corpora is that short.
     # 0 turns the rule off.
     min_words_to_pass: int = 25

@@ -180,7 +180,7 @@ def test_scorer_is_bounded_and_deterministic(scorer, content: str) -> None:  # t
     assert 0.0 <= result.probability_low_quality <= 1.0
     assert math.isclose(result.score, 100.0 * (1.0 - result.probability_low_quality), abs_tol=1e-9)
     words = Doc(page.text).word_count
-    evidence = spam_evidence([f for f in result.findings if f.family not in ("words", "input")])
+    evidence = spam_evidence(result.findings)
     assert result.decision == scorer.decide_page(result.score, words, evidence=evidence)
     short = words < scorer.settings.min_words_to_pass
     held_back = short and (scorer.decide(result.score) == "ok"
