@@ -202,8 +202,12 @@ def render_markdown(card: dict[str, Any]) -> str:
         "MedQuAD, Cochrane and OneStopEnglish are never trained on; evaluation uses them. "
         "HealthStory (health news) is never trained on. MedReadMe's medical sentences "
         "(papers, research summaries, Wikipedia, the MSD manual; its Cochrane sentences "
-        "left out) are read by the per-token spin tagger only, as clean writing in other "
-        "registers: every word of them is a negative.",
+        "left out) are read by the per-token spin tagger as clean writing in other "
+        "registers: every word of them is a negative. Half of its passages are `medreadme` "
+        "rows of the classifier, and the same passages spun by the general thesaurus are "
+        "`synthetic_spun_research` rows (signal branch only), so that term-dense research "
+        "prose is not read as spam and heavy spin is not read as research prose; the other "
+        "half is held out.",
         "",
         "## Metrics recorded at training",
         "",
@@ -269,10 +273,11 @@ def render_markdown(card: dict[str, Any]) -> str:
         f"- A page of fewer than `Settings.min_words_to_pass` words ({min_words}) is never `ok`, and is "
         "`reject`ed only when a signal family quotes spam on it (else `review`): on so little text the "
         "score is weak evidence either way (`evaluation/short_pages.py`).",
-        "- Research-paper prose, basic-science abstracts above all, has low pair fluency and is "
-        "rejected far more often than clean health pages (`evaluation/pair_fluency.py`'s "
-        "`technical_decisions`; see the README's *Spun health news*): such text is outside what "
-        "the model is for.",
+        "- Research-paper prose has low pair fluency, as heavy spin does. The classifier learns "
+        "the difference from half of MedReadMe's passages, clean and spun, and from which words "
+        "clean health text lacks on the page (`spin.unseen_word_domain`: terms or general "
+        "English); prose from fields far from MedReadMe's may still be rejected "
+        "(`evaluation/pair_fluency.py`'s `technical_decisions`; README, *Research prose*).",
         "- Link features exist only for HTML input; plain text is scored without them.",
         "- The thresholds are tuned on Sondhi out-of-fold scores: their precision and recall "
         "targets hold for pages like Sondhi's, not necessarily for other sources.",

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..signals.context_model import ContextModel
+from ..signals.domain_model import DomainModel
 from ..signals.spin import Lexicon, SpinResources, load_lexicon, zipf_of_counts
 from ..signals.spin_model import HealthStats
 from ..text import STOPWORDS, TOKEN_RE
@@ -21,9 +22,13 @@ def learn_health_stats(
 ) -> HealthStats:
     """``HealthStats`` of ``texts``, with a context model trained on the same texts
     (``model/context_training.py``, about a minute for the shipped slices) unless
-    ``context`` is False or no word vectors are installed. ``kw``: ``train_context_model``'s."""
+    ``context`` is False or no word vectors are installed, and with the domain model of
+    words (``signals/domain_model.py``) whenever vectors are installed.
+    ``kw``: ``train_context_model``'s."""
     stats = HealthStats.learn(texts)
     vectors = load_word_vectors()
+    if vectors is not None:
+        stats.domain = DomainModel.learn(stats, vectors)
     if context and vectors is not None:
         from .context_training import train_context_model
 
@@ -38,6 +43,9 @@ def health_stats_with(texts: Sequence[str], context_model: str, *,
     if context_model == "trained":
         return learn_health_stats(texts, log=log)
     stats = HealthStats.learn(texts)
+    vectors = load_word_vectors()
+    if vectors is not None:
+        stats.domain = DomainModel.learn(stats, vectors)
     if context_model != "none":
         stats.context = load_context_model(Path(context_model))
     return stats

@@ -37,6 +37,7 @@ import numpy as np
 
 RUNTIME_FORMAT = 1
 CONTEXT_PREFIX = "context."  # signals/context_model.PREFIX: the context model's arrays
+DOMAIN_PREFIX = "domain."  # signals/domain_model.PREFIX: the domain model's arrays
 MARKER = "qualityscore_runtime"  # the archive member that identifies a runtime file
 
 
@@ -446,7 +447,7 @@ def save_runtime(path: Path, *, model: CompiledVote, tagger: CompiledTrees | Non
         for k, v in health_stats.items():
             if k.startswith(("slot.", "words.")):  # the slot-context tables
                 arrays[f"stats.{k}"] = np.asarray(v, dtype=np.int64)
-            elif k.startswith(CONTEXT_PREFIX):  # the context model, in its own dtypes
+            elif k.startswith((CONTEXT_PREFIX, DOMAIN_PREFIX)):  # learned models, in their own dtypes
                 arrays[f"stats.{k}"] = np.asarray(v)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -468,7 +469,8 @@ def load_runtime(path: Path) -> dict[str, Any]:
             stats = {"vocab": vocab.split("\n") if vocab else [],
                      **{k: a[f"stats.{k}"] for k in ("counts", "pair_keys", "pair_counts", "left_max", "right_max")},
                      "total": int(a["stats.total"][0]),
-                     **{k[len("stats."):]: a[k] for k in names if k.startswith(("stats.slot.", "stats.words.", "stats." + CONTEXT_PREFIX))}}
+                     **{k[len("stats."):]: a[k] for k in names if k.startswith(("stats.slot.", "stats.words.", "stats." + CONTEXT_PREFIX,
+                                                                             "stats." + DOMAIN_PREFIX))}}
         return {
             "metadata": json.loads(_array_text(a["metadata_json"])),
             "spin_resources": json.loads(_array_text(a["spin_resources_json"])),

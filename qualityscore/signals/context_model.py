@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..wordvectors import WordVectors
+from ..wordvectors import WordVectors, digest_array, require_vectors
 
 CONTEXT_FEATURES: tuple[str, ...] = (
     "context_logp", "context_pmi", "context_logp_rel", "context_pmi_rel", "context_best_gap", "context_best_gap_rel",
@@ -86,7 +86,7 @@ class ContextModel:
         """Arrays under ``context.*`` keys, stored with the health statistics."""
         names = ("special", "W1", "b1", "W2", "b2", "A", "R_ids", "R", "R_scale", "bias", "general_logp", "log_z")
         out = {PREFIX + k: np.asarray(getattr(self, k)) for k in names}
-        out[PREFIX + "vectors_digest"] = np.frombuffer(self.vectors.digest.encode("ascii"), dtype=np.uint8)
+        out[PREFIX + "vectors_digest"] = digest_array(self.vectors)
         return out
 
     @classmethod
@@ -95,10 +95,7 @@ class ContextModel:
         trained on other word vectors than ``vectors``."""
         if PREFIX + "W1" not in data:
             return None
-        digest = bytes(np.asarray(data[PREFIX + "vectors_digest"], dtype=np.uint8)).decode("ascii")
-        if vectors is None or vectors.digest != digest:
-            raise ValueError(f"the context model was trained on word vectors {digest}, "
-                             f"not {vectors.digest if vectors else 'none'}")
+        vectors = require_vectors(data[PREFIX + "vectors_digest"], vectors, "the context model")
         kw = {k[len(PREFIX):]: np.asarray(v) for k, v in data.items()
               if k.startswith(PREFIX) and k != PREFIX + "vectors_digest"}
         return cls(vectors=vectors, **kw)  # type: ignore[arg-type]

@@ -200,6 +200,9 @@ class SpinResources:
         )
 
 
+# Fewest words outside clean health text's vocabulary that ``spin.unseen_word_domain`` averages.
+MIN_DOMAIN_WORDS = 3
+
 _SENTENCE_BREAK_RE = re.compile(r"[.!?;:]|\n")
 _MANGLED_CITATION_RE = re.compile(
     r"(?:et\.?\s+al\.?|,)(?:\s*\()?\s*(?:nineteen|twenty|two\s+thousand)(?:[\s-]+(?:and\s+)?[a-z]+){0,3}\s*\)",
@@ -228,6 +231,7 @@ class SpinSignals(SignalFamily):
         "context_logp_median",
         "context_logp_median_function",
         "pair_fluency",
+        "unseen_word_domain",
     )
 
     def __init__(
@@ -389,7 +393,27 @@ class SpinSignals(SignalFamily):
         f["mangled_citations"] = float(len(mangled))
         f["context_logp_median"], f["context_logp_median_function"] = medians
         f["pair_fluency"] = pair_fluency(doc)
+        f["unseen_word_domain"] = self._unseen_word_domain(doc)
         return out
+
+    def _unseen_word_domain(self, doc: Doc) -> float:
+        """``spin.unseen_word_domain``: the mean domain score (``signals/domain_model.py``)
+        of the page's content words that clean health text never uses, one per occurrence.
+
+        Low pair fluency and low context medians mark both heavy spin and research prose;
+        what differs is the kind of word clean health text lacks. A spinner's are general
+        English ("ticker", "hale": below 0), a paper's are terms ("cytokine": above 0).
+        NaN without the domain model or with fewer than ``MIN_DOMAIN_WORDS`` such words."""
+        stats = self.spin_resources.stats
+        model = stats.domain
+        if model is None:
+            return float("nan")
+        index, toks = stats.index, doc.tokens
+        words = [w for k in doc.content_index
+                 if len(w := toks[k].lower) >= 3 and w.isalpha() and w not in index]
+        scores = model.scores(words) if len(words) >= MIN_DOMAIN_WORDS else np.zeros(0)
+        scores = scores[~np.isnan(scores)]
+        return float(scores.mean()) if len(scores) >= MIN_DOMAIN_WORDS else float("nan")
 
     def _off_register(self, doc: Doc, out: SignalOutput) -> tuple[int, float]:
         """Count content words next to a medical anchor that clean health text avoids.

@@ -44,6 +44,7 @@ from ..ngrams import load_bigrams, pmi_columns
 from ..text import STOPWORDS, TOKEN_RE, Doc
 from ..wordvectors import WordVectors, context_cosines, load_word_vectors
 from .context_model import CONTEXT_FEATURES, FILLERS, ContextModel
+from .domain_model import DomainModel
 
 TOKEN_FEATURES: tuple[str, ...] = (
     "general_zipf",
@@ -130,6 +131,9 @@ class HealthStats:
     # A model of words in context, trained on the same kind of text (``learn`` does not
     # train it: ``model/resources.learn_health_stats`` does).
     context: ContextModel | None = None
+    # Health vocabulary or general English, per word (``signals/domain_model.py``; like
+    # the context model, learned by ``model/resources.learn_health_stats``).
+    domain: DomainModel | None = None
 
     def __post_init__(self) -> None:
         # Lookup tables built once at load time: scoring does dict lookups only.
@@ -190,6 +194,7 @@ class HealthStats:
             "total": int(self.total),
             **self.slots,
             **(self.context.to_plain() if self.context is not None else {}),
+            **(self.domain.to_plain() if self.domain is not None else {}),
         }
 
     @classmethod
@@ -207,6 +212,7 @@ class HealthStats:
             slots={k: np.asarray(v, dtype=np.int64) for k, v in data.items()
                    if k.startswith(("slot.", "words."))},
             context=ContextModel.from_plain(data, load_word_vectors()),
+            domain=DomainModel.from_plain(data, load_word_vectors()),
         )
 
     def pair_count_array(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -156,6 +156,21 @@ def vectors_digest() -> str | None:
     return wv.digest if wv is not None else None
 
 
+def digest_array(vectors: WordVectors) -> np.ndarray:
+    """The vectors' digest as a uint8 array, for a model stored beside arrays of its own."""
+    return np.frombuffer(vectors.digest.encode("ascii"), dtype=np.uint8)
+
+
+def require_vectors(stored_digest: object, vectors: WordVectors | None, what: str) -> WordVectors:
+    """``vectors``, when they are the ones a stored model was learned on (``digest_array``);
+    else ValueError naming ``what`` and both digests."""
+    digest = bytes(np.asarray(stored_digest, dtype=np.uint8)).decode("ascii")
+    if vectors is None or vectors.digest != digest:
+        raise ValueError(f"{what} was trained on word vectors {digest}, "
+                         f"not {vectors.digest if vectors else 'none'}")
+    return vectors
+
+
 def context_cosines(
     words: list[str], targets: np.ndarray, vectors: WordVectors | None,
     *, window: int = CONTEXT_WINDOW,
@@ -245,7 +260,14 @@ def build(source: Path, out: Path, *, min_zipf: float = 1.0, dims: int = 100) ->
 
 
 __all__ = [
-    "CONTEXT_WINDOW", "WordVectors", "build", "context_cosines", "load_word_vectors", "reset_word_vectors",
+    "CONTEXT_WINDOW",
+    "WordVectors",
+    "build",
+    "context_cosines",
+    "digest_array",
+    "load_word_vectors",
+    "require_vectors",
+    "reset_word_vectors",
     "use_word_vectors",
     "vectors_digest",
 ]

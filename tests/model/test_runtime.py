@@ -181,7 +181,8 @@ def test_runtime_round_trip(tmp_path: Path) -> None:
 
 
 def test_runtime_round_trip_keeps_the_spin_word_statistics(tmp_path: Path) -> None:
-    """The counts, the slot tables and the context model (its arrays in their own dtypes)."""
+    """The counts, the slot tables, the context model (its arrays in their own dtypes) and
+    the domain model of words."""
     from qualityscore.model.resources import learn_health_stats
     from qualityscore.signals.spin_model import (
         TOKEN_FEATURES,
@@ -195,12 +196,15 @@ def test_runtime_round_trip_keeps_the_spin_word_statistics(tmp_path: Path) -> No
     model = compile_model(fit_model(build_pipeline(X.shape[1] - 1), X, y, np.full(len(y), "page")))
     stats = learn_health_stats(["Ask your health care provider. A health care provider can help."] * 3,
                                epochs=1, hidden=8, dim=4)
-    assert stats.slots and stats.context is not None
+    assert stats.slots and stats.context is not None and stats.domain is not None
     path = tmp_path / "stats.npz"
     save_runtime(path, model=model, tagger=None, metadata={}, spin_resources={}, health_stats=stats.to_plain())
     back = HealthStats.from_plain(load_runtime(path)["health_stats"])
     assert back.slots.keys() == stats.slots.keys()
     assert back.context is not None and back.context.R.dtype == np.int8
+    assert back.domain is not None
+    words = ["cytokine", "ticker", "provider", "nosuchwordatall"]
+    np.testing.assert_array_equal(back.domain.scores(words), stats.domain.scores(words))
     doc = Doc("Ask your health worry provider today.")
     pos = candidate_positions(doc)
     features = token_features(doc, pos, back, frozenset())

@@ -65,6 +65,7 @@ def test_thesaurus_spam_is_plain_spun_text_for_the_signal_branch_only(tmp_path) 
     assert all(not p.is_html and p.text != text for p, _ in pages)
     assert "synthetic_spun_thesaurus" in NOT_FOR_WORDS
     assert "synthetic_spun_news" in NOT_FOR_WORDS  # the training news spun the same way
+    assert "synthetic_spun_research" in NOT_FOR_WORDS  # and the training research prose
     # write/load round trip of the file format
     path = tmp_path / "t.tsv"
     assert write({"b": ("y", "x z"), "a": ("q",)}, path) == 2
