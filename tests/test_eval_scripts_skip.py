@@ -11,8 +11,8 @@ from qs_testkit import ROOT
 
 from qualityscore.model.corpora import data_dir_with
 
-SCRIPTS = ("cv_noise", "foreign_spinner", "lexicon_holdout", "pair_fluency", "short_pages", "spin_evidence",
-           "spin_heldout", "spin_register", "vote_grid")
+SCRIPTS = ("cv_noise", "foreign_spinner", "lexicon_holdout", "pair_fluency", "research_prose", "short_pages",
+           "spin_evidence", "spin_heldout", "spin_register", "vote_grid")
 
 
 def test_data_dir_with_names_the_folder_or_says_why_not(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
