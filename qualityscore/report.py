@@ -43,8 +43,11 @@ def _quote(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def describe(f: Finding, *, arrow: str = "→") -> str:
-    """One reason as text: rule, quoted evidence, and the likely original term."""
+def describe(f: Finding, *, arrow: str = "→", value: float | None = None) -> str:
+    """One reason as text: rule, quoted evidence, and the likely original term; for a
+    page signal (family ``signals``, no span), the rule and the signal's ``value``."""
+    if f.family == "signals":
+        return f.rule if value is None else f"{f.rule} = {value:.3g}"
     s = f'{f.rule} "{_quote(f.text)}"'
     if f.suggestion:
         s += f" {arrow} {f.suggestion}"
@@ -53,7 +56,11 @@ def describe(f: Finding, *, arrow: str = "→") -> str:
 
 def explain(result: Result, limit: int = 3) -> list[str]:
     """The reasons behind a verdict (``Result.reasons``); evidence for the page marked "+"."""
-    lines = [("+ " if f.weight < 0 else "") + describe(f) for f in result.reasons(limit=limit)]
+    def value(f: Finding) -> float | None:
+        v = result.signals.get(f.rule.removeprefix("signals.")) if f.family == "signals" else None
+        return None if v is None or v != v else float(v)
+
+    lines = [("+ " if f.weight < 0 else "") + describe(f, value=value(f)) for f in result.reasons(limit=limit)]
     if lines or not result.findings:
         return lines or ["no findings"]
     return [f"{len(result.findings)} findings, none listed (--reasons {limit})"]

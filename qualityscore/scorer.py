@@ -39,6 +39,7 @@ class Scorer:
         self._threads = ThreadpoolController()
         self.signals = SignalSet(spin_resources=bundle.resources())
         self._words = self._compile_words(bundle.model)  # the word model's evidence
+        self._trees = self._compile_signals(bundle.model)  # the signal branch's evidence
         thresholds = bundle.thresholds
         self.review_below = (
             settings.review_below
@@ -111,10 +112,56 @@ class Scorer:
         names = self.bundle.metadata["feature_names"]
         vectors = np.asarray([[a.features[n] for n in names] for a in analyses], dtype=np.float64)
         p_low = self.bundle.model.predict_proba(design_matrix([p.text for p in pages], vectors))
+        evidence = self._signal_findings(names, vectors)
         return [
-            self._result(page, analysis, float(p))
-            for page, analysis, p in zip(pages, analyses, p_low[:, 1], strict=True)
+            self._result(page, analysis, float(p), found)
+            for page, analysis, p, found in zip(pages, analyses, p_low[:, 1], evidence, strict=True)
         ]
+
+    @staticmethod
+    def _compile_signals(model):  # type: ignore[no-untyped-def]
+        """The signal branch's trees as CompiledTrees (None for a model without them)."""
+        from .model.runtime import CompiledTrees, compile_trees
+
+        trees = getattr(model, "signals", None)
+        if isinstance(trees, CompiledTrees):
+            return trees
+        fitted = getattr(model, "signals_", None)
+        try:
+            return compile_trees(fitted.named_steps["clf"]) if fitted is not None else None
+        except (AttributeError, KeyError, ValueError):
+            return None
+
+    def _signal_findings(self, names: Sequence[str], vectors) -> list[tuple[Finding, ...]]:  # type: ignore[no-untyped-def]
+        """Per page, the page signals that move the signal branch's log-odds most.
+
+        ``signals.<signal>`` findings (family ``signals``) are page-level: their span is
+        empty (0, 0) and the signal's value is ``Result.signals[<signal>]``. The weight is
+        the signal's share of the branch's log-odds (``CompiledTrees.contributions``), > 0
+        toward low quality. Only evidence in the direction the branch leans is given: a
+        page the signals find spammy quotes what made it so, a page they find clean what
+        did that. Without them a reject carried by the signal branch (heavy spin, which
+        reads like clean NIH text to the word model) quoted only the word model's terms.
+        """
+        k = self.settings.signal_evidence
+        if k <= 0 or self._trees is None or not len(vectors):
+            return [()] * len(vectors)
+        import numpy as np
+
+        contrib = self._trees.contributions(vectors)
+        lean = self._trees.bias + contrib.sum(axis=1) >= 0.0  # the branch's P(low) >= 0.5
+        out: list[tuple[Finding, ...]] = []
+        for c, spam in zip(contrib, lean, strict=True):
+            total = float(np.abs(c).sum())
+            sign = 1.0 if spam else -1.0
+            found = []
+            for j in np.argsort(-sign * c, kind="stable")[:k]:
+                share = float(c[j]) / total if total else 0.0
+                if sign * share < self.settings.signal_evidence_min:
+                    break
+                found.append(Finding("signals", f"signals.{names[j]}", 0, 0, "", weight=round(share, 3)))
+            out.append(tuple(found))
+        return out
 
     def _word_model(self):  # type: ignore[no-untyped-def]
         """The word branch as a CompiledText (built at load time, see ``_compile_words``)."""
@@ -157,12 +204,13 @@ class Scorer:
                                weight=round(share, 3)))
         return tuple(out)
 
-    def _result(self, page: Page, analysis: Analysis, p_low: float) -> Result:
+    def _result(self, page: Page, analysis: Analysis, p_low: float,
+                signal_findings: tuple[Finding, ...] = ()) -> Result:
         score = 100.0 * (1.0 - p_low)
         decision = self.decide_page(score, analysis.words, evidence=spam_evidence(analysis.findings))
         held_back = decision != self.decide(score)  # a short page the score would pass or reject
         room = max(self.settings.max_findings - held_back, 0)
-        findings = tuple(sorted(analysis.findings + self._word_findings(page),
+        findings = tuple(sorted(analysis.findings + self._word_findings(page) + signal_findings,
                                 key=lambda f: (f.start, f.end, f.rule)))
         if len(findings) > room:
             keep = sorted(findings, key=lambda f: -abs(f.weight))[:room]
@@ -365,8 +413,9 @@ def decision_for(
 def spam_evidence(findings: Sequence[Finding]) -> bool:
     """Whether a signal family quotes spam on the page: a finding that weighs toward low
     quality (a spin swap, a call to action, an unsupported claim, ...). The word model's
-    n-grams are not evidence here: they are the vocabulary the score already weighed."""
-    return any(f.weight > 0 and f.family not in ("words", "input") for f in findings)
+    n-grams and the signal branch's page signals (``signals.*``) are not evidence here:
+    they are what the score already weighed, and quote nothing on the page."""
+    return any(f.weight > 0 and f.family not in ("words", "input", "signals") for f in findings)
 
 
 def readable(page: Page, settings: Settings = DEFAULT_SETTINGS) -> Page:

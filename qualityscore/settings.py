@@ -62,6 +62,12 @@ class Settings:
     # toward low quality and as many toward quality, each by at least word_evidence_min.
     word_evidence: int = 3
     word_evidence_min: float = 0.1
+    # The signal branch's evidence: the page signals that move its log-odds most
+    # (``signals.<signal>`` findings), up to this many, each by at least
+    # signal_evidence_min of it; toward low quality when the branch leans that way, else
+    # toward quality.
+    signal_evidence: int = 3
+    signal_evidence_min: float = 0.1
 
     # Language (see language.py): the model is English-only, so a page with few English
     # function words whose words are common in another language rather than in English

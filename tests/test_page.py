@@ -83,3 +83,18 @@ def test_result_repr_is_one_line_with_the_verdict_not_every_signal() -> None:
                     "reasons=[promotion.call_to_action 'Order now'])")
     err = Result(source="x", error=ErrorInfo("input.empty", "nothing to read"))
     assert repr(err) == "Result(source='x', error='input.empty', message='nothing to read')"
+
+
+def test_a_page_signal_reason_shows_the_signals_value_not_a_quote() -> None:
+    """``signals.<signal>`` findings have no span: the table shows the signal's value."""
+    from qualityscore.report import explain
+
+    fs = (Finding("signals", "signals.spin.pair_fluency", 0, 0, "", 0.41),
+          Finding("spin", "spin.unlikely_word", 3, 9, "ticker", 0.9, "heart"))
+    r = Result(source="s", score=4.0, decision="reject", findings=fs,
+               signals={"spin.pair_fluency": 0.2468, "spin.tagger_mean": 0.1})
+    assert explain(r) == ['spin.unlikely_word "ticker" → heart', "signals.spin.pair_fluency = 0.247"]
+    missing = Result(source="s", score=4.0, decision="reject", findings=fs[:1],
+                     signals={"spin.pair_fluency": float("nan")})
+    assert explain(missing) == ["signals.spin.pair_fluency"]
+    assert json.loads(json.dumps(r.to_dict()))["findings"][0]["text"] == ""

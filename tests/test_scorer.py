@@ -162,6 +162,45 @@ def test_word_evidence_quotes_what_moves_the_word_model(scorer: Scorer) -> None:
     assert off.score == r.score  # evidence is reported, never scored
 
 
+# Health news run through a thesaurus by hand (this project's own text): the word model
+# reads it as ordinary news, and the signal branch's page signals are what reject it.
+SPUN_NEWS = (
+    "Doctors say that a daily walk may cut the peril of a first ticker assault or apoplexy in hale "
+    "grown-ups, according to a fresh examination published this week. The researchers followed more "
+    "than 20,000 grown-ups for a decade and found that those who walked briskly for half an hour most "
+    "days had a smaller peril than those who seldom exercised. The examination did not prove that "
+    "walking itself was the cause, the authors cautioned, because people who walk more may also eat "
+    "better and smoke less."
+)
+
+
+def test_signal_evidence_names_the_page_signals_behind_the_signal_branch(scorer: Scorer, leaflet_text: str) -> None:
+    """``signals.<signal>`` findings: page-level (no span), each a share of the signal
+    branch's log-odds, in the direction the branch leans."""
+    import numpy as np
+
+    names = scorer.bundle.metadata["feature_names"]
+    for text, spam in ((SPUN_NEWS, True), (leaflet_text, False)):
+        r = scorer.score(text)
+        found = [f for f in r.findings if f.family == "signals"]
+        assert found, r.to_dict()
+        assert_offsets_round_trip(text, r.findings)
+        assert all(f.rule.removeprefix("signals.") in r.signals for f in found)
+        assert all((f.weight >= 0.1) if spam else (f.weight <= -0.1) for f in found)
+        found.sort(key=lambda f: -abs(f.weight))
+        # The shares are the trees' own: recomputed from the page's signal vector.
+        vector = np.array([[r.signals[n] if r.signals[n] is not None else np.nan for n in names]], dtype=float)
+        c = scorer._trees.contributions(vector)[0]
+        heaviest = (np.argmax if spam else np.argmin)(c)
+        assert found[0].rule == f"signals.{names[heaviest]}"
+        assert found[0].weight == pytest.approx(c[heaviest] / np.abs(c).sum(), abs=1e-3)
+    assert (scorer.score(SPUN_NEWS).decision == "reject") and any(
+        f.rule == "signals.spin.pair_fluency" for f in scorer.score(SPUN_NEWS).findings)
+    off = Scorer.load(signal_evidence=0).score(SPUN_NEWS)
+    assert not any(f.family == "signals" for f in off.findings)
+    assert off.score == scorer.score(SPUN_NEWS).score  # evidence is reported, never scored
+
+
 def test_word_evidence_spans_multi_word_terms_and_odd_case(scorer: Scorer) -> None:
     model = scorer._word_model()
     text = "Ask YOUR Doctor first. Your doctor knows your history."
@@ -228,6 +267,7 @@ def test_spam_evidence_is_a_signal_family_quoting_spam_not_the_word_model() -> N
     assert spam_evidence([f("promotion", 1.0)]) and spam_evidence([f("words", -0.2), f("spin", 0.6)])
     assert not spam_evidence([])
     assert not spam_evidence([f("words", 0.9), f("input", 1.0)])  # vocabulary, and the length rule itself
+    assert not spam_evidence([f("signals", 0.5)])  # a page signal the score already weighed
     assert not spam_evidence([f("citation", -0.8), f("credibility", -0.5)])  # evidence of quality
 
 

@@ -257,3 +257,27 @@ def test_pickle_pretending_to_be_npz_is_refused(tmp_path: Path) -> None:
         load_bundle(path)
     assert exc.value.type == "model.untrusted_format"
     assert not marker.exists()
+
+
+def test_tree_contributions_add_up_to_the_log_odds_and_credit_the_features_split_on() -> None:
+    """Saabas contributions: exact (bias + row sum == raw, NaN rows included), zero for a
+    feature no tree reads, and largest for the feature the label depends on."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(400, 4))
+    X[:, 3] = 0.0  # constant: never split on
+    y = (X[:, 0] + 0.3 * X[:, 1] + 0.2 * rng.normal(size=400) > 0).astype(int)
+    X[rng.random(X.shape) < 0.05] = np.nan
+    X[:, 3] = 0.0
+    trees = compile_trees(HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(X, y))
+    c = trees.contributions(X)
+    np.testing.assert_allclose(trees.bias + c.sum(axis=1), trees.raw(X), atol=1e-9)
+    assert not c[:, 3].any()
+    strength = np.abs(c).mean(axis=0)
+    assert strength[0] > strength[1] > strength[2]
+    # A row far on the low-quality side is credited to feature 0, toward class 1.
+    row = trees.contributions(np.array([[3.0, 0.0, 0.0, 0.0]]))[0]
+    assert row.argmax() == 0 and row[0] > 0
+    with pytest.raises(ValueError, match="features"):
+        trees.contributions(np.zeros((1, 3)))

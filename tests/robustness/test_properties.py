@@ -189,6 +189,9 @@ def test_scorer_is_bounded_and_deterministic(scorer, content: str) -> None:  # t
     assert any(f.rule == "input.short_text" for f in result.findings) == (held_back and scorer.settings.max_findings > 0)
     assert len(result.findings) <= scorer.settings.max_findings
     assert_offsets_round_trip(page.text, result.findings)
+    page_signals = [f for f in result.findings if f.family == "signals"]
+    assert len({f.weight > 0 for f in page_signals}) <= 1  # one direction: the branch's lean
+    assert all(f.rule.removeprefix("signals.") in result.signals for f in page_signals)
     row = result.to_dict()
     json.dumps(row, allow_nan=False)
     assert scorer.score_page(page).to_dict() == row
