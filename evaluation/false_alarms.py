@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from collections import Counter
 from pathlib import Path
@@ -48,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     rules = Counter(rule for r in flagged for rule in {f.rule for f in r.findings})
     rows = []
     for rule, _ in rules.most_common():
-        quotes = Counter((_short(f.text.lower()), f.suggestion) for r in flagged for f in r.findings if f.rule == rule)
+        if rule.startswith("signals."):  # a page signal quotes nothing: its median value instead
+            values = [r.signals[rule.removeprefix("signals.")] for r in flagged if any(f.rule == rule for f in r.findings)]
+            quotes = Counter({(f"median {statistics.median(values):.3g}", None): len(values)})
+        else:
+            quotes = Counter((_short(f.text.lower()), f.suggestion) for r in flagged for f in r.findings if f.rule == rule)
         rows.append({
             "rule": rule,
             "share_of_flagged": share(flagged, rule),
