@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from .spin_model import HealthStats
 
 PREFIX = "domain."
+# Words whose scores are kept; past this the cache starts again (a long batch job meets
+# ever more rare words).
+CACHE_WORDS = 200_000
 
 
 class DomainModel:
@@ -77,19 +80,31 @@ class DomainModel:
         return cls(clf.coef_[0], float(clf.intercept_[0]), vectors)
 
     def scores(self, words: Sequence[str]) -> np.ndarray:
-        """The score of each word (float64; NaN without a vector), cached per word."""
+        """The score of each word (float64; NaN without a vector), cached per word.
+
+        The answer is built from a dict of this call's own, so another thread clearing
+        the shared cache meanwhile cannot make a word go missing."""
         cache = self._cache
-        todo = [w for w in dict.fromkeys(words) if w not in cache]
+        got: dict[str, float] = {}
+        todo: list[str] = []
+        for w in dict.fromkeys(words):
+            v = cache.get(w)
+            if v is None:
+                todo.append(w)
+            else:
+                got[w] = v
         if todo:
             ids = self.vectors.ids(todo)
             out = np.full(len(todo), np.nan)
             ok = ids >= 0
             if ok.any():
                 out[ok] = self.vectors.rows(ids[ok]) @ self.coef + self.intercept
-            if len(cache) > 200_000:
+            new = dict(zip(todo, out.tolist(), strict=True))
+            got.update(new)
+            if len(cache) > CACHE_WORDS:
                 cache.clear()
-            cache.update(zip(todo, out.tolist(), strict=True))
-        return np.fromiter((cache[w] for w in words), dtype=np.float64, count=len(words))
+            cache.update(new)
+        return np.fromiter((got[w] for w in words), dtype=np.float64, count=len(words))
 
     def to_plain(self) -> dict[str, np.ndarray]:
         return {

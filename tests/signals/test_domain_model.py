@@ -101,3 +101,16 @@ def test_page_signal_is_missing_with_too_few_unseen_words_or_no_model() -> None:
     assert math.isnan(_signal("The 42 mg ox: ticker and hale, in diagnosis.", stats))
     stats.domain = None
     assert math.isnan(_signal("The ticker and the hale bosom gave despair.", stats))
+
+
+def test_a_cache_cleared_by_another_thread_loses_no_word(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Scoring is shared between threads: a cache emptied while one call is under way
+    must not lose that call's words."""
+    import qualityscore.signals.domain_model as dm
+
+    model = _model(_vectors())
+    monkeypatch.setattr(dm, "CACHE_WORDS", 1)
+    model.scores(["cytokine", "receptor"])  # fills the cache past its size
+    out = model.scores(["hale", "cytokine", "ticker"])  # clears it, keeps the answer whole
+    assert out[1] > 0 > out[0] and out[2] < 0
+    assert set(model._cache) == {"hale", "ticker"}
