@@ -24,7 +24,8 @@ languages; nothing is downloaded):
 A page is refused when half its words or more are in another alphabet than the Latin
 one, or when its English share is below ``english_vocabulary_share`` and either another
 language's share is higher by ``language_margin`` or the English share is below 0.3.
-Pages of fewer than ``language_check_min_words`` words are not judged.
+Pages of fewer than ``language_check_min_words`` words are judged by their alphabet only:
+a snippet with no word in the Latin one is refused, any other is scored.
 ``language_check=False`` (CLI ``--any-language``) scores whatever the language.
 """
 
@@ -82,11 +83,17 @@ def english_evidence(text: str, settings: Settings) -> LanguageEvidence:
     if not words:
         return LanguageEvidence(0, 0.0)
     function = sum(map(STOPWORDS.__contains__, words)) / len(words)
-    if function >= settings.english_function_share or len(words) < settings.language_check_min_words:
+    if function >= settings.english_function_share:
         return LanguageEvidence(len(words), function)
     # Single letters (initials, "a", the debris of combining marks) say nothing of a language.
     long = [w for w in words if len(w) > 1] or words
     other_script = sum(any(ord(ch) > _LATIN_END for ch in w) for w in long) / len(long)
+    if len(words) < settings.language_check_min_words:
+        # Too few words to weigh vocabularies, not too few to see the alphabet: a snippet
+        # with no word in the Latin one is not English at any length. (One Latin word
+        # among them, a drug name, or one homoglyph in an English word, and it is scored:
+        # a short page is never ``ok`` anyway, Settings.min_words_to_pass.)
+        return LanguageEvidence(len(words), function, other_script if other_script == 1.0 else None)
     if other_script >= 0.5:
         return LanguageEvidence(len(words), function, other_script)
     english = _common_share(long, "en")

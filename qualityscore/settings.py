@@ -72,7 +72,7 @@ class Settings:
     # Language (see language.py): the model is English-only, so a page with few English
     # function words whose words are common in another language rather than in English
     # is an error result (input.unsupported_language), not a clean score. Pages shorter
-    # than language_check_min_words words are not judged.
+    # than language_check_min_words words are judged by their alphabet only.
     language_check: bool = True
     english_function_share: float = 0.10
     english_vocabulary_share: float = 0.75

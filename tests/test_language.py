@@ -81,8 +81,23 @@ def test_english_pages_pass_even_without_function_words(text: str) -> None:
         assert ev.english_share is not None and ev.english_share >= 0.6
 
 
-def test_short_texts_are_not_judged() -> None:
+def test_short_texts_are_judged_by_their_alphabet_only() -> None:
+    """Under ``language_check_min_words`` words there is too little to weigh vocabularies
+    (a Spanish snippet is scored), not too little to see that a snippet is written in
+    another alphabet. Binary bytes behind a UTF-16 byte-order mark decode to a few CJK
+    characters: refused as not English, never scored ``review``."""
+    from qualityscore.extract.sources import decode_bytes
+
     check_english("Diabetes tipo 2: síntomas y tratamiento.", DEFAULT_SETTINGS)
+    check_english("Take 5 mg of β-carotene with meals.", DEFAULT_SETTINGS)  # a Greek letter
+    check_english("Ask about 二甲双胍 (metformin) at the clinic.", DEFAULT_SETTINGS)  # one word of six
+    check_english("Метформин (metformin) при диабете", DEFAULT_SETTINGS)  # one Latin word is enough
+    check_english("Cheap Viаgra", DEFAULT_SETTINGS)  # a Cyrillic "а" in an English word
+    garbage = decode_bytes(b"\xff\xfe\x12\x4e\x99\x8a\x33\x55\x77\x66")
+    for text in ("Сахарный диабет: симптомы и лечение.", "糖尿病的症状和治疗", garbage):
+        with pytest.raises(InputError) as exc:
+            check_english(text, DEFAULT_SETTINGS)
+        assert exc.value.type == "input.unsupported_language"
 
 
 def test_the_check_can_be_turned_off() -> None:

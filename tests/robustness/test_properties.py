@@ -23,6 +23,7 @@ from qs_testkit import assert_offsets_round_trip
 
 from qualityscore.errors import InputError
 from qualityscore.extract.sources import decode_bytes, page_from_bytes, page_from_string
+from qualityscore.language import check_english
 from qualityscore.page import Page
 from qualityscore.scorer import spam_evidence
 from qualityscore.text import Doc
@@ -173,6 +174,14 @@ def test_scorer_is_bounded_and_deterministic(scorer, content: str) -> None:  # t
         with pytest.raises(InputError) as exc:
             scorer.score_page(page)
         assert exc.value.type == "input.empty"
+        return
+    try:
+        check_english(page.text, scorer.settings)
+    except InputError as refused:
+        # Not English (a snippet with no word in the Latin alphabet): never scored.
+        with pytest.raises(InputError) as exc:
+            scorer.score_page(page)
+        assert exc.value.type == refused.type == "input.unsupported_language"
         return
     result = scorer.score_page(page)
     assert result.error is None
