@@ -25,14 +25,20 @@ def learn_health_stats(
     ``context`` is False or no word vectors are installed, and with the domain model of
     words (``signals/domain_model.py``) whenever vectors are installed.
     ``kw``: ``train_context_model``'s."""
-    stats = HealthStats.learn(texts)
+    stats = _with_domain(HealthStats.learn(texts))
     vectors = load_word_vectors()
-    if vectors is not None:
-        stats.domain = DomainModel.learn(stats, vectors)
     if context and vectors is not None:
         from .context_training import train_context_model
 
         stats.context = train_context_model(texts, vectors, log=log, **kw)
+    return stats
+
+
+def _with_domain(stats: HealthStats) -> HealthStats:
+    """``stats`` with the domain model of words learned from them (none without vectors)."""
+    vectors = load_word_vectors()
+    if vectors is not None:
+        stats.domain = DomainModel.learn(stats, vectors)
     return stats
 
 
@@ -42,10 +48,7 @@ def health_stats_with(texts: Sequence[str], context_model: str, *,
     ``qualityscore train`` does), ``none``, or a file written by ``save_context_model``."""
     if context_model == "trained":
         return learn_health_stats(texts, log=log)
-    stats = HealthStats.learn(texts)
-    vectors = load_word_vectors()
-    if vectors is not None:
-        stats.domain = DomainModel.learn(stats, vectors)
+    stats = _with_domain(HealthStats.learn(texts))
     if context_model != "none":
         stats.context = load_context_model(Path(context_model))
     return stats

@@ -434,9 +434,9 @@ def build_training_set(
     for s in onestop:
         if _in(s, ONESTOP_TRAIN):
             ts.add(cache.get(s), HIGH, "onestop", s.group)
-    for s in medreadme:
-        if _in(s, MEDREADME_TRAIN):
-            ts.add(cache.get(s), HIGH, "medreadme", s.group)
+    research = [s for s in medreadme if _in(s, MEDREADME_TRAIN)]
+    for s in research:
+        ts.add(cache.get(s), HIGH, "medreadme", s.group)
 
     sources = [s for s in medquad if _in(s, MEDQUAD_SPIN_SOURCE)]
     sources += [s for s in cochrane_pls if _in(s, COCHRANE_SPIN_SOURCE)]
@@ -461,7 +461,6 @@ def build_training_set(
     # learnt that low pair fluency in term-dense prose is clean, and heavy spin passed
     # (held-out NIH text at 20 swaps per 100 words: 90.8% not ok -> 74%; with Moby's
     # thesaurus 99% -> 51%). With both, the contrast it learns is the spin, not the register.
-    research = [s for s in medreadme if _in(s, MEDREADME_TRAIN)]
     for page, group in thesaurus_spam(research, seed=seed + 829, share=1.0):
         ts.add(page, LOW, "synthetic_spun_research", "synthetic/" + group)
 
