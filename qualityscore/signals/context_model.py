@@ -130,6 +130,14 @@ class ContextModel:
         score = np.einsum("ij,ij->i", h, self.output_vectors(words)) + self._bias[words]
         return score - (h @ self.log_z[:-1] + self.log_z[-1])
 
+    def slot_scores(self, ids: np.ndarray, seg: np.ndarray, k: int, words: np.ndarray) -> np.ndarray:
+        """log P(word | the context of token ``k``) plus the context's log normaliser, for
+        vocabulary rows ``words``: exact differences between the words, for one slot
+        (``ids``, ``seg``: the page's ``token_ids`` and sentence numbers)."""
+        with one_blas_thread():
+            h = self.hidden(ids, seg, np.array([k], dtype=np.int64))[0]
+            return self.output_vectors(words) @ h + self._bias[words]
+
     def columns(self, lower: Sequence[str], seg: np.ndarray, pos: np.ndarray,
                 alternatives: np.ndarray | None = None, table: tuple[np.ndarray, np.ndarray] | None = None,
                 *, ids: np.ndarray | None = None) -> np.ndarray:

@@ -48,14 +48,22 @@ from .spin_model import (
     candidate_positions,
     general_zipf,
     page_context_medians,
+    slot_scores,
     token_features,
 )
 
-# How much a candidate's vector cosine with the word found counts, against its fit to
-# the slot (log pair counts), when a tagger finding suggests the original word.
-# Chosen on evaluation/spin_heldout.py among 0, 2, 5, 10 and 25 (suggestion precision
-# 0.374, 0.393, 0.409, 0.404, 0.335).
-SUGGESTION_COSINE_WEIGHT = 5.0
+# What a tagger finding suggests as the original word: among the words clean health text
+# puts right after the left neighbour or right before the right one, the best by
+# log(1 + left pair count) + log(1 + right pair count), plus SUGGESTION_CONTEXT_WEIGHT
+# times the context model's log-score of the word in the whole slot, plus
+# SUGGESTION_COSINE_WEIGHT times its vector cosine with the word found. Chosen on the
+# validation draw of evaluation/spin_heldout.py (--seed 1) over a grid of the three
+# weights (pair, context, cosine): (1, 0, 5), the rule before the context model, 0.489;
+# (1, 0.5, 5) 0.538; (1, 1, 5) 0.546; (1, 2, 10) 0.540; (0, 1, 8) 0.485; (1, 0, 8)
+# 0.497; (1, 1, 8) 0.554. (The rule before that took its candidates from the left
+# neighbour alone when it had one: 0.477.)
+SUGGESTION_CONTEXT_WEIGHT = 1.0
+SUGGESTION_COSINE_WEIGHT = 8.0
 
 
 @dataclass(frozen=True)
@@ -496,11 +504,15 @@ class SpinSignals(SignalFamily):
         """The word clean health text would put in this slot instead, if it has one.
 
         Candidates are the words clean health text puts right after the left neighbour
-        (or, without one, right before the right neighbour). Each scores log(1 + left pair
-        count) + log(1 + right pair count), plus ``SUGGESTION_COSINE_WEIGHT`` times its
+        or right before the right neighbour. Each scores log(1 + left pair count) +
+        log(1 + right pair count); plus ``SUGGESTION_CONTEXT_WEIGHT`` times how likely the
+        context model finds it in the whole slot, four tokens each side (its log-score
+        before the normaliser, which all candidates share; a candidate without a word
+        vector gets none of that term); plus ``SUGGESTION_COSINE_WEIGHT`` times its
         vector cosine with the word found (a spinner's swap is a synonym of *some* sense
         of the original, so among words that fit the slot the original is usually the
-        closest in meaning). Stopwords, numbers and the word itself are never suggested.
+        closest in meaning). Stopwords, numbers, the word itself and its neighbours are never
+        suggested.
         """
         stats = self.spin_resources.stats
         toks = doc.tokens
@@ -510,26 +522,37 @@ class SpinSignals(SignalFamily):
             left = stats.index.get(toks[k - 1].lower)
         if k + 1 < len(toks) and not _SENTENCE_BREAK_RE.search(text, toks[k].end, toks[k + 1].start):
             right = stats.index.get(toks[k + 1].lower)
-        if left is not None:
-            ids = stats.followers(left)
-        elif right is not None:
-            ids = stats.predecessors(right)
-        else:
+        parts = [stats.followers(left)] if left is not None else []
+        if right is not None:
+            parts.append(stats.predecessors(right))
+        if not parts:
             return None
+        ids = np.unique(np.concatenate(parts)).astype(np.int64)
         word = toks[k].lower
-        ids = ids[stats.suggestible()[ids] & (ids != stats.index.get(word, -1))]
+        # Neither the word itself nor a neighbour ("cancer" for "bosom" in "bosom cancer").
+        excluded = [stats.index.get(word, -1), -1 if left is None else left, -1 if right is None else right]
+        ids = ids[stats.suggestible()[ids] & ~np.isin(ids, excluded)]
         if not len(ids):
             return None
         lid = np.full(len(ids), -1 if left is None else left, dtype=np.int64)
         rid = np.full(len(ids), -1 if right is None else right, dtype=np.int64)
         score = np.log1p(stats.pair_count_array(lid, ids)) + np.log1p(stats.pair_count_array(ids, rid))
         vectors = load_word_vectors()
-        if vectors is not None and SUGGESTION_COSINE_WEIGHT:
-            vid = stats.vector_ids(vectors)[ids]
-            w = vectors.index.get(word)
-            if w is not None:
-                cos = vectors.rows(np.maximum(vid, 0)) @ vectors.rows(np.array([w]))[0]
-                score = score + SUGGESTION_COSINE_WEIGHT * np.where(vid >= 0, cos, 0.0)
+        if vectors is None:
+            return stats.vocab[int(ids[int(np.argmax(score))])]
+        vid = stats.vector_ids(vectors)[ids]
+        has = vid >= 0
+        fit = slot_scores(doc, k, stats, vid[has]) if SUGGESTION_CONTEXT_WEIGHT and has.any() else None
+        if fit is not None:
+            # Relative to the best candidate; one without a vector sits 30 nats below it.
+            rel = np.full(len(ids), -30.0)
+            rel[has] = fit - fit.max()
+            score = score + SUGGESTION_CONTEXT_WEIGHT * rel
+        w = vectors.index.get(word)
+        if w is not None and SUGGESTION_COSINE_WEIGHT and has.any():
+            cos = np.zeros(len(ids))
+            cos[has] = vectors.rows(vid[has]) @ vectors.rows(np.array([w]))[0]
+            score = score + SUGGESTION_COSINE_WEIGHT * cos
         return stats.vocab[int(ids[int(np.argmax(score))])]
 
 

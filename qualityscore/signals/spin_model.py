@@ -536,6 +536,16 @@ def _model_columns(stats: HealthStats, doc: Doc, lower: list[str], seg: np.ndarr
     return model.columns(lower, seg, pos, alternatives, stats.context_table(), ids=ids).T
 
 
+def slot_scores(doc: Doc, k: int, stats: HealthStats, words: np.ndarray) -> np.ndarray | None:
+    """The context model's log-scores of vocabulary rows ``words`` (of the word vectors)
+    in the slot of token ``k`` (``ContextModel.slot_scores``); None without a model."""
+    model = stats.context
+    if model is None:
+        return None
+    _, seg, ids = _context_inputs(doc, model)
+    return model.slot_scores(ids, seg, k, words)
+
+
 def page_context_medians(doc: Doc, positions: Sequence[int], X: np.ndarray,
                          stats: HealthStats) -> tuple[float, float]:
     """The page's median log P(word | context) over its candidate words (from ``X``, their
@@ -605,4 +615,4 @@ def _breaks(text: str, lo: int, hi: int) -> bool:
 
 
 __all__ = ["FAR", "STOPWORDS", "TOKEN_FEATURES", "HealthStats", "candidate_positions", "page_context_medians",
-           "token_features"]
+           "slot_scores", "token_features"]

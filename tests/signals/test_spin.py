@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from qualityscore.signals.spin import SpinSignals, load_lexicon
@@ -221,6 +222,56 @@ def test_suggestion_is_never_a_letter_or_a_two_letter_fragment() -> None:
     detector = _slot_detector(["Vitamin b tablets help."] * 4 + ["Vitamin iv drips help."] * 3
                               + ["Vitamin deficiency tablets help."])
     assert _suggest(detector, "Vitamin scarcity tablets help.", "scarcity") == "deficiency"
+
+
+def test_suggestion_also_reads_the_right_neighbour_when_the_left_is_known() -> None:
+    # "deficiency" never follows "the", but it comes before "symptoms" in clean text.
+    detector = _slot_detector(["Iron deficiency symptoms vary."] * 3 + ["The tablets help."] * 3)
+    assert _suggest(detector, "The scarcity symptoms vary.", "scarcity") == "deficiency"
+
+
+class _FakeContextModel:
+    """Prefers one word in every slot, by ``margin`` nats (``spin_model.slot_scores``)."""
+
+    def __init__(self, vectors, preferred: str, margin: float) -> None:  # type: ignore[no-untyped-def]
+        self.vectors, self.preferred, self.margin = vectors, vectors.index[preferred], margin
+        self.calls = 0
+
+    def token_ids(self, lower):  # type: ignore[no-untyped-def]
+        from qualityscore.signals.context_model import token_ids
+
+        return token_ids(lower, self.vectors)
+
+    def slot_scores(self, ids, seg, k, words):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return np.where(words == self.preferred, self.margin, 0.0)
+
+
+@pytest.mark.parametrize(("margin", "expected"), [(0.0, "breast"), (50.0, "lung")])
+def test_suggestion_weighs_how_well_the_context_model_fits_the_word(margin: float, expected: str) -> None:
+    from qualityscore.wordvectors import load_word_vectors
+
+    vectors = load_word_vectors()
+    if vectors is None:
+        pytest.skip("no packaged word vectors")
+    detector = _slot_detector(CLEAN_SLOTS)
+    model = _FakeContextModel(vectors, "lung", margin)
+    detector.spin_resources.stats.context = model
+    assert _suggest(detector, "Rates of bosom cancer fell.", "bosom") == expected
+    assert model.calls == 1
+
+
+def test_suggestion_is_never_a_neighbour_of_the_word() -> None:
+    # A doubled word puts "cancer" before "cancer" in clean text, and the context model
+    # here likes nothing better; a neighbour is no original all the same.
+    from qualityscore.wordvectors import load_word_vectors
+
+    vectors = load_word_vectors()
+    if vectors is None:
+        pytest.skip("no packaged word vectors")
+    detector = _slot_detector(["Rates of cancer cancer rose.", *CLEAN_SLOTS])
+    detector.spin_resources.stats.context = _FakeContextModel(vectors, "cancer", 50.0)
+    assert _suggest(detector, "Rates of bosom cancer fell.", "bosom") == "breast"
 
 
 def test_suggestion_never_reaches_across_a_sentence_end() -> None:
