@@ -25,7 +25,10 @@ It reports, per rate:
   below (threshold-free); originals ``ok``;
 * evidence: pages with a spin finding, span recall of spin findings (a swap is found when
   a finding overlaps it), and spin flags per 2,000 words on the originals;
-* how many swaps the lexicon itself lists, so that recall can be read apart from them.
+* how many swaps the lexicon itself lists, so that recall can be read apart from them;
+* of the swaps outside the lexicon that a finding with a suggestion covers, the share
+  whose suggestion names the swapped-out word (suggestion precision on a thesaurus the
+  suggestion rule never saw).
 
 Install the thesauri with ``apt-get install mythes-en-us libaiksaurus-1.2-data``; without
 the one asked for, or without ../shared/data, the script says so and exits 0. Run from the
@@ -72,6 +75,12 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 def _spin_spans(result) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
     return [(f.start, f.end) for f in result.findings if f.family == "spin"]
+
+
+def _suggestions(result, a: int, b: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The suggested originals of the spin findings that overlap characters [a, b)."""
+    return [f.suggestion.lower() for f in result.findings
+            if f.family == "spin" and f.suggestion and f.start < b and a < f.end]
 
 
 def _auc(pos: list[float], neg: list[float]) -> float:
@@ -166,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         rng = random.Random(args.seed + int(rate * 1000))
         spun = [spinner.spin(t, rng, rate) for t in originals]
         results = run([s.text for s in spun])
-        found = total = in_lexicon = found_in_lexicon = 0
+        found = total = in_lexicon = found_in_lexicon = suggested = right = 0
         for page, r in zip(spun, results, strict=True):
             text, spans = page.text, _spin_spans(r)
             for a, b, original in page.substitutions:
@@ -176,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
                 found += hit
                 in_lexicon += known
                 found_in_lexicon += hit and known
+                if hit and not known:
+                    guesses = _suggestions(r, a, b)
+                    suggested += bool(guesses)
+                    right += any(original == g or original in g.split() for g in guesses)
         scores = [r.score for r in results]
         report["rates"][str(rate)] = {
             "pages": len(results),
@@ -190,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
             "span_recall": found / max(total, 1),
             "swaps_the_lexicon_lists": in_lexicon,
             "span_recall_outside_the_lexicon": (found - found_in_lexicon) / max(total - in_lexicon, 1),
+            # Swaps the lexicon does not list, found with a suggestion: how often it names the original.
+            "suggestion_precision_outside_the_lexicon": right / suggested if suggested else None,
+            "suggested_outside_the_lexicon": suggested,
             "median_score": float(np.median(scores)),
         }
         print(f"rate {rate} ({time.time() - t0:.0f} s)", file=sys.stderr, flush=True)
