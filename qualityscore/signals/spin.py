@@ -58,10 +58,10 @@ from .spin_model import (
 # times the context model's log-score of the word in the whole slot, plus
 # SUGGESTION_COSINE_WEIGHT times its vector cosine with the word found. Chosen on the
 # validation draw of evaluation/spin_heldout.py (--seed 1) over a grid of the three
-# weights (pair, context, cosine): (1, 0, 5), the rule before the context model, 0.489;
-# (1, 0.5, 5) 0.538; (1, 1, 5) 0.546; (1, 2, 10) 0.540; (0, 1, 8) 0.485; (1, 0, 8)
-# 0.497; (1, 1, 8) 0.554. (The rule before that took its candidates from the left
-# neighbour alone when it had one: 0.477.)
+# weights (pair, context, cosine): (1, 0, 5), the old weights, 0.489; (1, 0.5, 5) 0.538;
+# (1, 1, 5) 0.546; (1, 2, 10) 0.540; (0, 1, 8) 0.485; (1, 0, 8) 0.497; (1, 1, 8) 0.554.
+# (The old rule, which took its candidates from the left neighbour alone when it had
+# one, with the old weights: 0.477.)
 SUGGESTION_CONTEXT_WEIGHT = 1.0
 SUGGESTION_COSINE_WEIGHT = 8.0
 
@@ -507,8 +507,8 @@ class SpinSignals(SignalFamily):
         or right before the right neighbour. Each scores log(1 + left pair count) +
         log(1 + right pair count); plus ``SUGGESTION_CONTEXT_WEIGHT`` times how likely the
         context model finds it in the whole slot, four tokens each side (its log-score
-        before the normaliser, which all candidates share; a candidate without a word
-        vector gets none of that term); plus ``SUGGESTION_COSINE_WEIGHT`` times its
+        before the normaliser, which all candidates share, less the best candidate's; a
+        candidate without a word vector sits 30 below the best); plus ``SUGGESTION_COSINE_WEIGHT`` times its
         vector cosine with the word found (a spinner's swap is a synonym of *some* sense
         of the original, so among words that fit the slot the original is usually the
         closest in meaning). Stopwords, numbers, the word itself and its neighbours are never
