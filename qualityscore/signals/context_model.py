@@ -130,13 +130,13 @@ class ContextModel:
         score = np.einsum("ij,ij->i", h, self.output_vectors(words)) + self._bias[words]
         return score - (h @ self.log_z[:-1] + self.log_z[-1])
 
-    def slot_scores(self, ids: np.ndarray, seg: np.ndarray, k: int, words: np.ndarray) -> np.ndarray:
-        """log P(word | the context of token ``k``) plus the context's log normaliser, for
-        vocabulary rows ``words``: exact differences between the words, for one slot
-        (``ids``, ``seg``: the page's ``token_ids`` and sentence numbers)."""
+    def context_vectors(self, ids: np.ndarray, seg: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """The context vectors ``h`` of the slots of tokens ``pos`` (``ids``, ``seg``: the
+        page's ``token_ids`` and sentence numbers), one row each. A word's score in a slot
+        is its output vector times ``h`` plus its bias: log P(word | context) up to the
+        slot's normaliser."""
         with one_blas_thread():
-            h = self.hidden(ids, seg, np.array([k], dtype=np.int64))[0]
-            return self.output_vectors(words) @ h + self._bias[words]
+            return self.hidden(ids, seg, pos)
 
     def columns(self, lower: Sequence[str], seg: np.ndarray, pos: np.ndarray,
                 alternatives: np.ndarray | None = None, table: tuple[np.ndarray, np.ndarray] | None = None,

@@ -46,6 +46,7 @@ from .base import SignalFamily, SignalOutput
 from .spin_model import (
     HealthStats,
     candidate_positions,
+    context_vectors,
     general_zipf,
     page_context_medians,
     slot_scores,
@@ -485,6 +486,7 @@ class SpinSignals(SignalFamily):
         mean = probs.mean()
         cut = min(res.tagger_threshold, res.tagger_strong_threshold) if mean >= res.tagger_strong_gate \
             else res.tagger_threshold
+        hits = []
         for k, p in zip(positions, probs if mean >= res.tagger_page_gate else (), strict=False):
             if p < cut:
                 continue
@@ -492,15 +494,20 @@ class SpinSignals(SignalFamily):
             if any(s <= tok.start < e for s, e in covered):
                 continue
             flagged.add(tok.lower)
+            hits.append((k, p))
+        # The context vectors of the flagged words' slots, in one pass (None without a model).
+        h = context_vectors(doc, [k for k, _ in hits], res.stats) if hits and SUGGESTION_CONTEXT_WEIGHT else None
+        for i, (k, p) in enumerate(hits):
+            tok = doc.tokens[k]
             out.findings.append(
                 self.finding(doc, "unlikely_word", tok.start, tok.end, weight=round(float(p), 3),
-                             suggestion=self._slot_suggestion(doc, k))
+                             suggestion=self._slot_suggestion(doc, k, None if h is None else h[i]))
             )
         words = [doc.tokens[k].lower for k in positions]
         medians = page_context_medians(doc, positions, X, res.stats)
         return len(flagged), float(sum(top) / self.tagger_top_k), word_type_mean(words, probs), medians
 
-    def _slot_suggestion(self, doc: Doc, k: int) -> str | None:
+    def _slot_suggestion(self, doc: Doc, k: int, h: np.ndarray | None = None) -> str | None:
         """The word clean health text would put in this slot instead, if it has one.
 
         Candidates are the words clean health text puts right after the left neighbour
@@ -512,7 +519,8 @@ class SpinSignals(SignalFamily):
         vector cosine with the word found (a spinner's swap is a synonym of *some* sense
         of the original, so among words that fit the slot the original is usually the
         closest in meaning). Stopwords, numbers, the word itself and its neighbours are never
-        suggested.
+        suggested. ``h``: the slot's context vector (``spin_model.context_vectors``), when
+        the caller has it.
         """
         stats = self.spin_resources.stats
         toks = doc.tokens
@@ -542,11 +550,14 @@ class SpinSignals(SignalFamily):
             return stats.vocab[int(ids[int(np.argmax(score))])]
         vid = stats.vector_ids(vectors)[ids]
         has = vid >= 0
-        fit = slot_scores(doc, k, stats, vid[has]) if SUGGESTION_CONTEXT_WEIGHT and has.any() else None
-        if fit is not None:
+        if h is None and SUGGESTION_CONTEXT_WEIGHT and has.any():
+            found = context_vectors(doc, [k], stats)
+            h = None if found is None else found[0]
+        if h is not None and SUGGESTION_CONTEXT_WEIGHT and has.any():
+            fit = slot_scores(stats, h, ids)
             # Relative to the best candidate; one without a vector sits 30 nats below it.
             rel = np.full(len(ids), -30.0)
-            rel[has] = fit - fit.max()
+            rel[has] = fit[has] - fit[has].max()
             score = score + SUGGESTION_CONTEXT_WEIGHT * rel
         w = vectors.index.get(word)
         if w is not None and SUGGESTION_COSINE_WEIGHT and has.any():

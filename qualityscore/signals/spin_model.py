@@ -536,14 +536,23 @@ def _model_columns(stats: HealthStats, doc: Doc, lower: list[str], seg: np.ndarr
     return model.columns(lower, seg, pos, alternatives, stats.context_table(), ids=ids).T
 
 
-def slot_scores(doc: Doc, k: int, stats: HealthStats, words: np.ndarray) -> np.ndarray | None:
-    """The context model's log-scores of vocabulary rows ``words`` (of the word vectors)
-    in the slot of token ``k`` (``ContextModel.slot_scores``); None without a model."""
+def context_vectors(doc: Doc, positions: Sequence[int], stats: HealthStats) -> np.ndarray | None:
+    """The context model's context vectors of the slots of tokens ``positions`` (one row
+    each, ``ContextModel.context_vectors``); None without a context model."""
     model = stats.context
     if model is None:
         return None
     _, seg, ids = _context_inputs(doc, model)
-    return model.slot_scores(ids, seg, k, words)
+    return model.context_vectors(ids, seg, np.asarray(positions, dtype=np.int64))
+
+
+def slot_scores(stats: HealthStats, h: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """How likely the context model finds each of the statistics' vocabulary words
+    ``words`` in the slot whose context vector is ``h`` (``context_vectors``): log
+    P(word | context) up to the slot's normaliser, -inf for a word without a vector or
+    not suggestible (the rows of ``context_table``, built once)."""
+    out, bias = stats.context_table()
+    return out[words] @ h + bias[words]
 
 
 def page_context_medians(doc: Doc, positions: Sequence[int], X: np.ndarray,
@@ -614,5 +623,5 @@ def _breaks(text: str, lo: int, hi: int) -> bool:
     return any(ch in ".!?;:\n" for ch in gap)
 
 
-__all__ = ["FAR", "STOPWORDS", "TOKEN_FEATURES", "HealthStats", "candidate_positions", "page_context_medians",
-           "slot_scores", "token_features"]
+__all__ = ["FAR", "STOPWORDS", "TOKEN_FEATURES", "HealthStats", "candidate_positions", "context_vectors",
+           "page_context_medians", "slot_scores", "token_features"]

@@ -231,20 +231,26 @@ def test_suggestion_also_reads_the_right_neighbour_when_the_left_is_known() -> N
 
 
 class _FakeContextModel:
-    """Prefers one word in every slot, by ``margin`` nats (``spin_model.slot_scores``)."""
+    """Prefers one word in every slot, by ``margin`` nats: a one-dimensional context vector
+    of 1 and a table of output vectors (``HealthStats.context_table``) that is 0 for every
+    word but ``margin`` for ``preferred``."""
 
-    def __init__(self, vectors, preferred: str, margin: float) -> None:  # type: ignore[no-untyped-def]
-        self.vectors, self.preferred, self.margin = vectors, vectors.index[preferred], margin
+    def __init__(self, stats, vectors, preferred: str, margin: float) -> None:  # type: ignore[no-untyped-def]
+        self.vectors = vectors
         self.calls = 0
+        out = np.zeros((len(stats.vocab), 1), dtype=np.float32)
+        out[stats.index[preferred]] = margin
+        stats._context_table = (out, np.zeros(len(stats.vocab), dtype=np.float32))
+        stats.context = self
 
     def token_ids(self, lower):  # type: ignore[no-untyped-def]
         from qualityscore.signals.context_model import token_ids
 
         return token_ids(lower, self.vectors)
 
-    def slot_scores(self, ids, seg, k, words):  # type: ignore[no-untyped-def]
+    def context_vectors(self, ids, seg, pos):  # type: ignore[no-untyped-def]
         self.calls += 1
-        return np.where(words == self.preferred, self.margin, 0.0)
+        return np.ones((len(pos), 1), dtype=np.float32)
 
 
 @pytest.mark.parametrize(("margin", "expected"), [(0.0, "breast"), (50.0, "lung")])
@@ -255,8 +261,7 @@ def test_suggestion_weighs_how_well_the_context_model_fits_the_word(margin: floa
     if vectors is None:
         pytest.skip("no packaged word vectors")
     detector = _slot_detector(CLEAN_SLOTS)
-    model = _FakeContextModel(vectors, "lung", margin)
-    detector.spin_resources.stats.context = model
+    model = _FakeContextModel(detector.spin_resources.stats, vectors, "lung", margin)
     assert _suggest(detector, "Rates of bosom cancer fell.", "bosom") == expected
     assert model.calls == 1
 
@@ -270,7 +275,7 @@ def test_suggestion_is_never_a_neighbour_of_the_word() -> None:
     if vectors is None:
         pytest.skip("no packaged word vectors")
     detector = _slot_detector(["Rates of cancer cancer rose.", *CLEAN_SLOTS])
-    detector.spin_resources.stats.context = _FakeContextModel(vectors, "cancer", 50.0)
+    _FakeContextModel(detector.spin_resources.stats, vectors, "cancer", 50.0)
     assert _suggest(detector, "Rates of bosom cancer fell.", "bosom") == "breast"
 
 
