@@ -50,14 +50,14 @@ def sondhi_shares(scorer: Scorer) -> dict[int, Counter[str]]:
 # The per-token spin tagger's rule is held to its own target, spun text, below: Sondhi's
 # unreliable pages are unreliable, not spun, and since the context model (34a3128) the
 # tagger is nearly silent on them (0.6% of pages, 17% before), so against them it fails
-# the direction check (7.8% of reliable pages; README, *A model of words in context*).
+# the direction check (7.8% of reliable pages; evaluation/RESULTS.md, *A model of words in context*).
 SPIN_TAGGER = "spin.unlikely_word"
 
 
 @needs_corpora
 def test_no_rule_accuses_reliable_pages_more_than_unreliable_ones(sondhi_shares) -> None:  # type: ignore[no-untyped-def]
     """1.5 times as often at most (and 5% of pages as a floor). promotion.inserted_anchor
-    comes closest (81% vs 59%; README, "Evidence precision")."""
+    comes closest (81% vs 59%; evaluation/RESULTS.md, "Evidence precision")."""
     reliable, unreliable = sondhi_shares[HIGH], sondhi_shares[LOW]
     backwards = {
         rule: (round(reliable[rule], 3), round(unreliable[rule], 3))

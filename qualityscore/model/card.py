@@ -261,7 +261,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         "with substitutions outside the lexicon, and not otherwise promotional, are caught "
         "about half the time, and lightly spun ones (a few swaps per 100 words) mostly pass; "
         "most of the swapped words themselves are not pointed out "
-        "(`evaluation/lexicon_holdout.py`, `foreign_spinner.py`, `spin_heldout.py`; see the README).",
+        "(`evaluation/lexicon_holdout.py`, `foreign_spinner.py`, `spin_heldout.py`; README, *Spin detection*; evaluation/RESULTS.md).",
         "- Prices and reported claims still raise findings on news stories: stories that "
         "report on supplements and cures draw many of the false alarms on well-rated news, "
         "with their own words (\"natural\", \"product\", prices, \"cure for\"; "
@@ -277,7 +277,7 @@ def render_markdown(card: dict[str, Any]) -> str:
         "the difference from half of MedReadMe's passages, clean and spun, and from which words "
         "clean health text lacks on the page (`spin.unseen_word_domain`: terms or general "
         "English); prose from fields far from MedReadMe's may still be rejected "
-        "(`evaluation/pair_fluency.py`'s `technical_decisions`; README, *Research prose*).",
+        "(`evaluation/pair_fluency.py`'s `technical_decisions`; evaluation/RESULTS.md, *Research prose*).",
         "- Link features exist only for HTML input; plain text is scored without them.",
         "- The thresholds are tuned on Sondhi out-of-fold scores: their precision and recall "
         "targets hold for pages like Sondhi's, not necessarily for other sources.",

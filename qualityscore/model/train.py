@@ -54,7 +54,7 @@ ONESTOP_HELDOUT_FROM = 0.60
 # of them as clean negatives; the page classifier from this slice, each passage both as it
 # is and spun by the training thesaurus (``synthetic_spun_research``), so that research
 # prose, whose pair fluency is as low as heavy spin's, is not read as spam, and heavy spin
-# is not read as research prose (README, "Research prose"). The rest is held out
+# is not read as research prose (evaluation/RESULTS.md, "Research prose"). The rest is held out
 # (``evaluation/pair_fluency.py``'s ``technical_decisions``).
 MEDREADME_TRAIN = (0.00, 0.50)
 MEDREADME_HELDOUT_FROM = 0.50
@@ -83,7 +83,7 @@ UNKNOWN_COPIES = 1
 # sources spun again that way, and the range of the share of listed words swapped (with the
 # training half of the thesaurus, 10-20 swaps per 100 words). Chosen by retraining with
 # evaluation/foreign_spinner.py (held-out text spun with the other half) and the clean
-# held-out pages at one review cut (README, "A spinner with its own thesaurus"): every
+# held-out pages at one review cut (evaluation/RESULTS.md, "A spinner with its own thesaurus"): every
 # source at 10-20 swaps caught about as much (68.8% vs 66.0% at 10 swaps) but left fewer
 # MedQuAD answers (99.0% vs 99.5%) and 4-5 star HealthStory stories (94.5% vs 95.4%) ok.
 THESAURUS_SHARE = 0.5
