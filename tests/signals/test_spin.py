@@ -79,6 +79,18 @@ RULE_CASES = [
         "Ask about side effects before you join a clinical trial.",
         [], ALL_SPIN, id="clean-canonical-terms",
     ),
+    # A word careful writers use for the term's own meaning is not a spinner's swap:
+    # "dummy pills" are placebo pills in news and trial reports alike.
+    pytest.param(
+        "In the study, patients taking dummy pills improved almost as much as those "
+        "taking the new drug.",
+        [], ALL_SPIN, id="clean-dummy-pills",
+    ),
+    pytest.param(
+        "Half of the volunteers were given dummy shots, and neither they nor the trial "
+        "doctors knew which shot they had received.",
+        [], ALL_SPIN, id="clean-dummy-shots",
+    ),
 ]
 
 
