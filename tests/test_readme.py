@@ -78,3 +78,58 @@ def test_the_readme_results_table_quotes_the_committed_evaluation() -> None:
         if not all(shown.startswith(v) for v in values):
             wrong[key] = (shown, values)
     assert not wrong, f"README Results rows disagree with summary.json: {wrong}"
+
+
+REPORTS = ROOT / "evaluation" / "reports"
+
+
+def _report(name: str) -> dict:
+    return json.loads((REPORTS / f"{name}.json").read_text("utf-8"))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def test_the_readme_spin_section_quotes_the_committed_spin_heldout_report() -> None:
+    """The issue's headline figures for spin on unseen vocabulary come from its report."""
+    r = _report("spin_heldout")
+    section = README.split("### Spin detection", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    expected = {
+        "span recall": f"**{r['span_recall']:.3f}**",
+        "document false-positive rate": f"**{r['doc_fpr']:.3f}**",
+        "flagged spans per 2,000 words": f"**{r['flags_per_2000_words']:.2f}**",
+        "the `suggestion`": f"**{r['suggestion_precision']:.3f}**",
+        "spin findings on the spun texts": _pct(r["finding_precision_on_spun_pages"]),
+        "spun texts with at least one": _pct(r["spun_doc_recall"]),
+        "*ceiling*": f"{r['tagger_evidence']['ceiling_tuned_on_evaluation']['span_recall']:.3f}",
+    }
+    wrong = {}
+    for label, value in expected.items():
+        [row] = [x for x in rows if x.startswith(f"| {label}")]
+        if not row.split("|")[2].strip().startswith(value):
+            wrong[label] = (row.split("|")[2].strip()[:40], value)
+    assert not wrong, f"README spin section disagrees with spin_heldout.json: {wrong}"
+    assert f"{100 * r['suggestion_coverage']:.1f}% do" in section
+
+
+def test_the_readme_results_quote_the_committed_spinner_reports() -> None:
+    """Each spun-page row of the Results table starts with its report's figure at the
+    middle rate, and names the other two rates' figures."""
+    rows = _results_rows()
+    cases = {
+        "held-out NIH/Cochrane texts spun with the held-out half": "foreign_spinner",
+        "… the same, spun with a Moby thesaurus": "foreign_spinner_aiksaurus",
+        "… HealthStory's 4–5-star stories spun": "foreign_spinner_healthstory",
+        "… the same stories spun with Moby": "foreign_spinner_aiksaurus_healthstory",
+        "… held-out general news spun": "foreign_spinner_news",
+    }
+    wrong = {}
+    for label, name in cases.items():
+        rates = list(_report(name)["rates"].values())
+        shown = _row(rows, label)
+        light, medium, heavy = (_pct(x["not_ok"]) for x in rates)
+        if not (shown.lstrip("*").startswith(medium) and heavy in shown and light in shown):
+            wrong[label] = (shown[:60], (light, medium, heavy))
+    assert not wrong, f"README Results rows disagree with the foreign_spinner reports: {wrong}"
