@@ -293,6 +293,18 @@ def check_compatible(bundle: Bundle, path: Path, *, check_sklearn: bool = True) 
             "Retrain with `qualityscore train` (or install the matching qualityscore).",
             type="model.incompatible",
         )
+    if "lexicon" in meta:  # recorded by `train` since 2026-11-23: older model files lack it
+        from ..signals.spin import lexicon_digest
+
+        if meta["lexicon"] != lexicon_digest():
+            raise ModelError(
+                f"{path} was trained with substitution lexicon {meta['lexicon']!r}; the "
+                f"lexicons of this installation (qualityscore/lexicons/) give "
+                f"{lexicon_digest()!r}, and the spin signals would not mean what the model "
+                "learned. Retrain with `qualityscore train`, or restore the lexicon files "
+                "the model was trained with.",
+                type="model.incompatible",
+            )
     if bundle.spin_tagger is not None:
         from ..ngrams import bigrams_digest
         from ..signals.spin_model import TOKEN_FEATURES

@@ -20,7 +20,7 @@ import numpy as np
 from ..ngrams import bigrams_digest
 from ..page import Page
 from ..signals import feature_names
-from ..signals.spin import Lexicon, SpinResources, load_lexicon
+from ..signals.spin import Lexicon, SpinResources, lexicon_digest, load_lexicon
 from ..signals.spin_model import TOKEN_FEATURES
 from ..thesaurus import thesaurus_digest
 from ..wordvectors import vectors_digest
@@ -754,6 +754,7 @@ def train_and_save(
         "token_features": list(TOKEN_FEATURES),
         "word_vectors": vectors_digest(),
         "bigrams": bigrams_digest(),
+        "lexicon": lexicon_digest(),
         "context_model": ts.resources.stats.context.training if ts.resources.stats.context is not None else None,
         "vote": {"text_weight": float(model.text_weight), "signal_power": float(model.signal_power),
                  "word_branch_excludes": sorted(NOT_FOR_WORDS)},

@@ -149,6 +149,21 @@ def load_lexicon() -> Lexicon:
     return Lexicon.from_entries(entries)
 
 
+@lru_cache(maxsize=1)
+def lexicon_digest() -> str:
+    """What a model bundle records of the packaged lexicon (``load_lexicon``) and the
+    medical context words: a digest of their entries, not of the files' bytes, so a
+    comment or the order of the terms does not change it. The spin signals a model was
+    trained on depend on every entry; a model trained with another lexicon is refused at
+    load (``model.bundle.check_compatible``)."""
+    import hashlib
+
+    entries = sorted((e.canonical, e.variant, e.kind, e.category) for e in load_lexicon().entries)
+    h = hashlib.sha256(repr(entries).encode("utf-8"))
+    h.update(repr(sorted(medical_context_words())).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class SpinResources:
     """What the spin detector learns from clean health text at train time.

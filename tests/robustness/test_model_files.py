@@ -171,6 +171,41 @@ def test_spin_tagger_fed_other_inputs_is_refused(scorer, key: str, value, messag
     check_compatible(Bundle(model=None, metadata=meta), Path("m.npz"), check_sklearn=False)
 
 
+def test_a_model_trained_with_another_lexicon_is_refused(scorer) -> None:  # type: ignore[no-untyped-def]
+    """The spin signals count the lexicon's entries: a model trained with other entries
+    (a user's edited lexicon files, or another release's) would read them as something
+    else. A model file from before the digest was recorded is still read."""
+    from qualityscore.signals.spin import lexicon_digest
+
+    meta = dict(scorer.bundle.metadata)
+    assert meta.get("lexicon") == lexicon_digest()  # the shipped model records it
+    other = Bundle(model=None, metadata={**meta, "lexicon": "0123456789abcdef"})
+    with pytest.raises(ModelError, match=r"lexicon '0123456789abcdef'.*qualityscore/lexicons") as exc:
+        check_compatible(other, Path("m.npz"), check_sklearn=False)
+    assert exc.value.type == "model.incompatible"
+    meta.pop("lexicon")
+    check_compatible(Bundle(model=None, metadata=meta), Path("old.npz"), check_sklearn=False)
+
+
+def test_the_lexicon_digest_reads_entries_not_bytes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The order of the terms (or a comment) in a lexicon file does not change the
+    digest; an entry does."""
+    from qualityscore.signals import spin
+
+    before = spin.lexicon_digest()
+    entries = spin.load_lexicon().entries
+    try:
+        for changed, lexicon in ((False, spin.Lexicon.from_entries(list(reversed(entries)))),
+                                 (True, spin.Lexicon.from_entries(list(entries[1:])))):
+            monkeypatch.setattr(spin, "load_lexicon", lambda lexicon=lexicon: lexicon)
+            spin.lexicon_digest.cache_clear()
+            assert (spin.lexicon_digest() != before) is changed
+    finally:
+        monkeypatch.undo()
+        spin.lexicon_digest.cache_clear()
+    assert spin.lexicon_digest() == before
+
+
 def run(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
