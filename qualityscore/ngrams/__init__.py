@@ -110,7 +110,7 @@ MIN_PAIRS = 20
 
 
 def mean_pair_ratio(words: Sequence[str], joined: np.ndarray, bigrams: Bigrams | None,
-                    *, min_pairs: int = MIN_PAIRS) -> float:
+                    *, min_pairs: int = MIN_PAIRS, ids: np.ndarray | None = None) -> float:
     """The mean ``ratio`` over a text's neighbouring word pairs: how much ordinary English
     expects each word after the one before it, on average over the page.
 
@@ -124,10 +124,11 @@ def mean_pair_ratio(words: Sequence[str], joined: np.ndarray, bigrams: Bigrams |
     "written like NIH", it does not drop for news or health sites' pages: ordinary English
     is their register too. Dense technical writing is where it fits worst: terms and
     abbreviations make pairs the table does not list (``evaluation/reports/pair_fluency.json``).
+    ``ids``: ``bigrams.ids(words)``, when the caller has them.
     """
     if bigrams is None or len(words) < 2:
         return float("nan")
-    ids = bigrams.ids(list(words))
+    ids = bigrams.ids(list(words)) if ids is None else ids
     left, right = ids[:-1][joined], ids[1:][joined]
     ok = (left >= 0) & (right >= 0)
     if int(ok.sum()) < min_pairs:
@@ -174,21 +175,22 @@ def bigrams_digest() -> str | None:
 
 def pmi_columns(
     words: list[str], positions: np.ndarray, has_left: np.ndarray, has_right: np.ndarray,
-    bigrams: Bigrams | None,
+    bigrams: Bigrams | None, *, ids: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``lm_left_pmi`` and ``lm_right_pmi`` of the tokens at ``positions``.
 
     ``words`` are all the document's tokens in lower case; ``has_left``/``has_right`` say
     whether the neighbour is in the same sentence. NaN where the neighbour is missing or
     either word is outside the vocabulary; 0.0 everywhere without a table (a column that
-    is NaN throughout cannot be binned by the tagger's trees).
+    is NaN throughout cannot be binned by the tagger's trees). ``ids``: ``bigrams.ids(words)``,
+    when the caller has them.
     """
     n = len(positions)
     if bigrams is None:
         return np.zeros(n), np.zeros(n)
     if not n:
         return np.full(0, np.nan), np.full(0, np.nan)
-    ids = bigrams.ids(words)
+    ids = bigrams.ids(words) if ids is None else ids
     pos = np.asarray(positions, dtype=np.int64)
     last = len(words) - 1
     w = ids[pos]

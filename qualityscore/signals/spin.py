@@ -45,6 +45,7 @@ from ..wordvectors import load_word_vectors
 from .base import SignalFamily, SignalOutput
 from .spin_model import (
     HealthStats,
+    bigram_ids,
     candidate_positions,
     context_vectors,
     general_zipf,
@@ -590,7 +591,9 @@ def pair_fluency(doc: Doc) -> float:
     toks, text = doc.tokens, doc.text
     joined = np.fromiter((not text[a.end:b.start].strip(" \t") for a, b in itertools.pairwise(toks)),
                          dtype=bool, count=max(len(toks) - 1, 0))
-    return mean_pair_ratio([t.lower for t in toks], joined, load_bigrams())
+    bigrams = load_bigrams()
+    ids = bigram_ids(doc, bigrams) if bigrams is not None else None
+    return mean_pair_ratio([t.lower for t in toks], joined, bigrams, ids=ids)
 
 
 def word_type_mean(words: Sequence[str], probs: Sequence[float]) -> float:

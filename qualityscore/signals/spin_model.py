@@ -40,7 +40,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..ngrams import load_bigrams, pmi_columns
+from ..ngrams import Bigrams, load_bigrams, pmi_columns
 from ..text import STOPWORDS, TOKEN_RE, Doc
 from ..wordvectors import WordVectors, context_cosines, load_word_vectors
 from .context_model import CONTEXT_FEATURES, FILLERS, ContextModel
@@ -496,11 +496,29 @@ def token_features(
         np.fromiter((len(w) for w in words), dtype=np.float64, count=len(words)),
         (wi >= 0).astype(np.float64),
         *_context_columns(doc, positions),
-        *pmi_columns(lower, pos, has_left, has_right, load_bigrams()),
+        *_pmi_columns(doc, lower, pos, has_left, has_right),
         *_slot_columns(ids, seg, pos, stats),
         *_model_columns(stats, doc, lower, seg, pos, li, ri),
     )
     return np.column_stack(columns)
+
+
+def bigram_ids(doc: Doc, bigrams: Bigrams, lower: list[str] | None = None) -> np.ndarray:
+    """The page's tokens as rows of the bigram table (``Bigrams.ids``), kept on the
+    ``Doc``: the tagger's pair features and the page's pair fluency both read them."""
+    cached = doc.__dict__.get("_bigram_ids")
+    if cached is not None and cached[0] is bigrams:
+        return cached[1]
+    ids = bigrams.ids(lower if lower is not None else [t.lower for t in doc.tokens])
+    doc.__dict__["_bigram_ids"] = (bigrams, ids)
+    return ids
+
+
+def _pmi_columns(doc: Doc, lower: list[str], pos: np.ndarray, has_left: np.ndarray,
+                 has_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    bigrams = load_bigrams()
+    ids = bigram_ids(doc, bigrams, lower) if bigrams is not None else None
+    return pmi_columns(lower, pos, has_left, has_right, bigrams, ids=ids)
 
 
 def _context_inputs(doc: Doc, model: ContextModel, lower: list[str] | None = None,

@@ -180,3 +180,25 @@ def test_pair_fluency_is_missing_on_a_short_page_and_without_a_table() -> None:
     finally:
         reset_bigrams()
     assert np.isfinite(pair_fluency(Doc(FLUENT)))
+
+
+def test_a_page_is_looked_up_in_the_bigram_table_once(bg: Bigrams, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The tagger's pair features and the page's pair fluency read the same token rows:
+    they are looked up once per page (``spin_model.bigram_ids``), and the values are those
+    of a lookup each."""
+    from qualityscore.signals.spin import pair_fluency
+    from qualityscore.signals.spin_model import HealthStats, bigram_ids
+
+    def both(doc: Doc):  # type: ignore[no-untyped-def]
+        X = token_features(doc, candidate_positions(doc), HealthStats(), frozenset())
+        return pair_fluency(doc), X[:, [LEFT, RIGHT]]
+
+    fluency, pairs = both(Doc(FLUENT))
+    calls = []
+    real = Bigrams.ids
+    monkeypatch.setattr(Bigrams, "ids", lambda self, words: calls.append(1) or real(self, words))
+    doc = Doc(FLUENT)
+    again = both(doc)
+    assert len(calls) == 1
+    assert again[0] == fluency and np.array_equal(again[1], pairs, equal_nan=True)
+    assert bigram_ids(doc, bg) is bigram_ids(doc, bg)
