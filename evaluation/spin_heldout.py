@@ -20,7 +20,8 @@ Cochrane text is then spun with only the left-out terms, and we measure:
   page gate and threshold are tuned on these very evaluation pages (an upper bound on
   what any choice of operating point can give, not a result), with any cut and with a
   cut of at least 0.5 (training's floor), each with the share of the words it flags on
-  spun pages that are substituted;
+  spun pages that are substituted; both with the gate on the page's mean probability (the
+  first two tiers') and on its highest (the third's);
 * finding precision on spun pages: the share of spin findings on the spun texts that
   overlap an inserted substitution (span recall alone would reward flagging every word).
 
@@ -31,6 +32,7 @@ Run from the project root (needs ../shared/data):
                                       [--tagger-negatives medreadme|none] [--news-negatives SHARE]
                                       [--context-model trained|none|FILE.npz]
                                       [--gate-share S] [--flag-budget F] [--strong-share S] [--strong-flags F]
+                                      [--peak-share S] [--peak-flags F] [--peak-floor P]
 
 ``--vectors`` compares word-vector files (``evaluation/build_word_vectors.py``) or none
 for the tagger's context features, ``--bigrams`` the general-English bigram table
@@ -41,7 +43,9 @@ sets the cut); ``--context-model`` is the tagger's model of words in context, tr
 the statistics' text as ``qualityscore train`` does (default, about a minute), none, or
 one saved by ``model.resources.save_context_model``. ``--gate-share``/``--flag-budget``
 and ``--strong-share``/``--strong-flags`` move the tagger's two operating tiers from
-training's (``model/tagger.py``; ``--strong-share 0``: the first tier alone); ``--seed``
+training's (``model/tagger.py``; ``--strong-share 0``: the first tier alone), and
+``--peak-share``/``--peak-flags``/``--peak-floor`` the third tier, read off the page's
+highest word probability (``--peak-share 0``: without it); ``--seed``
 draws other held-out pages and other term folds (seed 1 is where the second tier's
 budget was chosen; seed 0 is the reported run). The report names what was used.
 """
@@ -78,6 +82,9 @@ from qualityscore.signals.spin_model import candidate_positions, token_features
 from qualityscore.text import Doc
 from qualityscore.wordvectors import WordVectors, load_word_vectors, use_word_vectors
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # a sibling module, as the scripts are run
+import tagger_options
+
 
 def _in(s: corpora.Sample, span: tuple[float, float]) -> bool:
     return span[0] <= stable_fraction(s.group) < span[1]
@@ -101,29 +108,31 @@ def _token_probabilities(res, doc: Doc) -> tuple[np.ndarray, list[int]]:  # type
 
 
 def tagger_ceiling(
-    clean: list[tuple[np.ndarray, int]], spans: list[tuple[float, float]], *,
+    clean: list[tuple[np.ndarray, int]], spans: list[tuple[float, float, float]], *,
     max_doc_fpr: float = 0.05, max_flags_per_2000: float = 1.0, min_threshold: float = 0.02,
-    spun: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    spun: list[tuple[np.ndarray, np.ndarray]] | None = None, gate_on: str = "mean",
 ) -> dict[str, float]:
     """Best tagger-only span recall over (page gate, threshold) pairs, tuned on the pages given.
 
     ``clean``: (token probabilities, words) of untouched pages; ``spans``: per inserted
-    substitution, (its page's mean token probability, its best word's probability). A pair
-    qualifies when the clean pages it flags stay within both targets; the gate compares the
-    page mean, as scoring does. ``min_threshold``: the lowest cut tried (training never
+    substitution, (its page's mean token probability, its page's highest, its best word's
+    probability). A pair qualifies when the clean pages it flags stay within both targets;
+    the gate compares the page mean, as the first two tiers do, or with ``gate_on="peak"``
+    the page's highest probability, as the third does. ``min_threshold``: the lowest cut tried (training never
     sets one below ``tagger.clean_threshold``'s floor, 0.5). ``spun``: per spun page, its
     token probabilities and which tokens lie in an inserted substitution; with it the
     result also gives the share of the words flagged on spun pages that are substituted
     (a low cut on gated pages recalls spans by flagging most of a spun page).
     """
     thresholds = np.round(np.arange(min_threshold, 1.0, 0.01), 2)
-    means = np.asarray([float(p.mean()) if len(p) else 0.0 for p, _ in clean])
+    stat = (lambda p: float(p.mean())) if gate_on == "mean" else (lambda p: float(p.max()))
+    means = np.asarray([stat(p) if len(p) else 0.0 for p, _ in clean])
     words = max(sum(w for _, w in clean), 1)
     # counts[i, j]: words of clean page i at or above thresholds[j].
     counts = np.asarray([len(p) - np.searchsorted(np.sort(p), thresholds, side="left") for p, _ in clean])
     gates = np.unique(np.concatenate([[0.0], means + 1e-12]))
-    span_mean = np.asarray([m for m, _ in spans])
-    span_best = np.asarray([b for _, b in spans])
+    span_mean = np.asarray([m if gate_on == "mean" else x for m, x, _ in spans])
+    span_best = np.asarray([b for _, _, b in spans])
     best = {"span_recall": 0.0, "page_gate": float("nan"), "threshold": float("nan"),
             "doc_fpr": 0.0, "flags_per_2000_words": 0.0}
     for g in gates:
@@ -142,8 +151,8 @@ def tagger_ceiling(
                     "doc_fpr": float(fpr[j]), "flags_per_2000_words": float(flags[j])}
     if spun is not None and best["span_recall"] > 0:
         g, t = best["page_gate"], best["threshold"]
-        hit = [(p >= t) for p, _ in spun if len(p) and float(p.mean()) >= g]
-        inside = [m for p, m in spun if len(p) and float(p.mean()) >= g]
+        hit = [(p >= t) for p, _ in spun if len(p) and stat(p) >= g]
+        inside = [m for p, m in spun if len(p) and stat(p) >= g]
         flagged = sum(int(h.sum()) for h in hit)
         best["precision_on_spun_pages"] = (
             sum(int((h & m).sum()) for h, m in zip(hit, inside, strict=True)) / flagged if flagged else None
@@ -166,15 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--context-model", default="trained",
                     help="the tagger's model of words in context: trained (on the statistics' text, as "
                          "training does; about a minute), none, or a file (model.resources.save_context_model)")
-    ap.add_argument("--gate-share", type=float, default=None,
-                    help="share of clean training-side pages allowed to reach the page gate (training: 0.05)")
-    ap.add_argument("--flag-budget", type=float, default=None,
-                    help="flagged words per 2,000 the tagger's cut allows on gated clean pages (training: 0.4)")
-    ap.add_argument("--strong-share", type=float, default=None,
-                    help="share of clean pages above the second, strong gate; 0: no second tier "
-                         "(training: 0.01)")
-    ap.add_argument("--strong-flags", type=float, default=None,
-                    help="flagged words per 2,000 the strong gate's lower cut allows (training: 0.2)")
+    tagger_options.add_options(ap)
     args = ap.parse_args(argv)
     if args.bigrams == "none":
         use_bigrams(None)
@@ -226,9 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         res_k = learn_spin_resources(res_texts, lexicon=lex_k, stats=stats)
         res_k = train_spin_tagger(res_k, tag_texts, seed=args.seed, lexicon=lex_k, other_clean=news_train,
                                   clean_negatives=negatives,
-                                  gate_share=args.gate_share, flags_per_2000_words=args.flag_budget,
-                                  strong_share=args.strong_share, strong_flags=args.strong_flags,
-                                  more_clean=[summaries])
+                                  **tagger_options.train_kwargs(args), more_clean=[summaries])
         detector = SpinSignals(lexicon=lex_k, spin_resources=res_k)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(args.seed + k)
@@ -253,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             probs, cand = _token_probabilities(res_k, spun_doc)
             starts = [spun_doc.tokens[q].start for q in cand]
             page_mean = float(probs.mean()) if len(probs) else 0.0
+            page_peak = float(probs.max()) if len(probs) else 0.0
             substituted = np.asarray([any(lo <= st < hi for lo, hi, _ in spun.substitutions) for st in starts],
                                      dtype=bool)
             spun_probs.append((probs, substituted))
@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             for lo, hi, _ in spun.substitutions:
                 inside = [p for p, st in zip(probs.tolist(), starts, strict=True) if lo <= st < hi]
-                span_probs.append((page_mean, max(inside) if inside else -1.0))
+                span_probs.append((page_mean, page_peak, max(inside) if inside else -1.0))
             totals["spun_docs"] += 1
             totals["spun_docs_found"] += bool(found)
             for s, e, canonical in spun.substitutions:
@@ -293,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             "page_gate": res_k.tagger_page_gate,
             "strong_gate": res_k.tagger_strong_gate,
             "strong_threshold": res_k.tagger_strong_threshold,
+            "peak_gate": res_k.tagger_peak_gate,
+            "peak_threshold": res_k.tagger_peak_threshold,
             **fold,
         }
         per_fold.append(fold_summary)
@@ -316,12 +318,17 @@ def main(argv: list[str] | None = None) -> int:
         "top5_mean_auc": _auc(top5_spun, top5_clean),
         "tagger_evidence": {
             "spans_best_word_at_least": {
-                str(q): float(np.mean([b >= q for _, b in span_probs])) if span_probs else None
+                str(q): float(np.mean([b >= q for _, _, b in span_probs])) if span_probs else None
                 for q in (0.1, 0.3, 0.5, 0.7)
             },
             "ceiling_tuned_on_evaluation": tagger_ceiling(clean_probs, span_probs, spun=spun_probs),
             "ceiling_at_training_floor": tagger_ceiling(clean_probs, span_probs, spun=spun_probs,
                                                         min_threshold=0.5),
+            # The same two with the gate on the page's highest probability (the third tier's).
+            "ceiling_peak_gate_tuned_on_evaluation": tagger_ceiling(clean_probs, span_probs, spun=spun_probs,
+                                                                    gate_on="peak"),
+            "ceiling_peak_gate_at_training_floor": tagger_ceiling(clean_probs, span_probs, spun=spun_probs,
+                                                                  min_threshold=0.5, gate_on="peak"),
         },
         "word_vectors": vectors.digest if vectors is not None else None,
         "word_vectors_source": args.vectors,
@@ -329,10 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         "tagger_negatives": args.tagger_negatives,
         "context_model": args.context_model,
         "news_negatives": args.news_negatives,
-        "operating_point": {"gate_share": args.gate_share, "flag_budget": args.flag_budget,
-                            "strong_share": args.strong_share, "strong_flags": args.strong_flags,
-                            "note": "null: training's (tagger.PAGE_GATE_SHARE, tagger.FLAGS_PER_2000_WORDS, "
-                                    "tagger.STRONG_GATE_SHARE, tagger.STRONG_FLAGS_PER_2000_WORDS)"},
+        "operating_point": tagger_options.report(args),
         "spans": totals["spans"],
         "docs": totals["docs"],
         "folds": per_fold,

@@ -24,6 +24,7 @@ evaluation scripts side by side took 30 minutes each instead of 1.5:
                                        [--tagger-negatives medreadme|none] [--news-negatives SHARE]
                                        [--context-model trained|none|FILE.npz]
                                        [--gate-share S] [--flag-budget F] [--strong-share S] [--strong-flags F]
+                                       [--peak-share S] [--peak-flags F] [--peak-floor P]
 
 (the options as in ``spin_heldout.py``). The report also gives the share of pages of each
 kind with at least one ``spin.unlikely_word`` finding, and each half's operating point.
@@ -59,6 +60,9 @@ from qualityscore.page import Page
 from qualityscore.signals.spin import Lexicon, SpinSignals, load_lexicon
 from qualityscore.text import Doc
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # a sibling module, as the scripts are run
+import tagger_options
+
 FEATURES = ("substitutions_per_100w", "off_register_per_100w", "off_register_mean",
             "unlikely_words_per_100w", "tagger_top5_mean", "tagger_mean")
 
@@ -89,15 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--context-model", default="trained",
                     help="the tagger's model of words in context: trained (on the statistics' text, as "
                          "training does; about a minute), none, or a file (model.resources.save_context_model)")
-    ap.add_argument("--gate-share", type=float, default=None,
-                    help="share of clean training-side pages allowed to reach the page gate (training: 0.05)")
-    ap.add_argument("--flag-budget", type=float, default=None,
-                    help="flagged words per 2,000 the tagger's cut allows on gated clean pages (training: 0.4)")
-    ap.add_argument("--strong-share", type=float, default=None,
-                    help="share of clean pages above the second, strong gate; 0: no second tier "
-                         "(training: 0.01)")
-    ap.add_argument("--strong-flags", type=float, default=None,
-                    help="flagged words per 2,000 the strong gate's lower cut allows (training: 0.2)")
+    tagger_options.add_options(ap)
     args = ap.parse_args(argv)
     data_dir = corpora.data_dir_with("medquad")
     if data_dir is None:
@@ -131,9 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         res = learn_spin_resources(res_texts, lexicon=known, stats=stats)
         res = train_spin_tagger(res, tag_texts, seed=0, lexicon=known, other_clean=news_train,
                                 clean_negatives=negatives,
-                                gate_share=args.gate_share, flags_per_2000_words=args.flag_budget,
-                                strong_share=args.strong_share, strong_flags=args.strong_flags,
-                                more_clean=[summaries])
+                                **tagger_options.train_kwargs(args), more_clean=[summaries])
         detector = SpinSignals(lexicon=known, spin_resources=res)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(23 + h)
@@ -150,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
             "spun_pages": len(spun),
             "operating_point": {"threshold": res.tagger_threshold, "page_gate": res.tagger_page_gate,
                                 "strong_threshold": res.tagger_strong_threshold,
-                                "strong_gate": res.tagger_strong_gate},
+                                "strong_gate": res.tagger_strong_gate,
+                                "peak_threshold": res.tagger_peak_threshold,
+                                "peak_gate": res.tagger_peak_gate},
             "auc_spun_vs": {k: {n: _auc([f[n] for f in f_spun], [f[n] for f in v]) for n in names}
                             for k, v in f_real.items()},
             "pages_with_tagger_flag": {k: float(np.mean([f["unlikely_words_per_100w"] > 0 for f in v]))
@@ -175,10 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         "tagger_negatives": args.tagger_negatives,
         "context_model": args.context_model,
         "news_negatives": args.news_negatives,
-        "operating_point": {"gate_share": args.gate_share, "flag_budget": args.flag_budget,
-                            "strong_share": args.strong_share, "strong_flags": args.strong_flags,
-                            "note": "null: training's (tagger.PAGE_GATE_SHARE, tagger.FLAGS_PER_2000_WORDS, "
-                                    "tagger.STRONG_GATE_SHARE, tagger.STRONG_FLAGS_PER_2000_WORDS)"},
+        "operating_point": tagger_options.report(args),
         "halves": per_half,
         "seconds": round(time.time() - t0, 1),
     }

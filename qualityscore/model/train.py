@@ -252,6 +252,9 @@ def train_spin_tagger(
     flags_per_2000_words: float | None = None,
     strong_share: float | None = None,
     strong_flags: float | None = None,
+    peak_share: float | None = None,
+    peak_flags: float | None = None,
+    peak_floor: float | None = None,
     more_clean: Sequence[list[str]] = (),
 ) -> SpinResources:
     """Fit the per-token tagger on spun ``texts`` and set its clean-text threshold.
@@ -280,6 +283,13 @@ def train_spin_tagger(
     ``tagger.STRONG_FLOOR`` nor above the first cut. ``strong_share`` (0: no second
     tier) and ``strong_flags`` move it for the evaluation scripts.
 
+    A third tier (``tagger.PEAK_GATE_SHARE``) reads each page's highest token probability
+    instead of its mean: on pages past a gate that only that share of the clean pages'
+    highest probabilities reach, a lower cut (not below ``tagger.PEAK_FLOOR``) with its
+    own budget (``tagger.PEAK_FLAGS_PER_2000_WORDS``), set the same way. ``peak_share``
+    (0: no third tier), ``peak_flags`` and ``peak_floor`` move it for the evaluation
+    scripts.
+
     ``more_clean``: further sets of clean text (training: Cochrane's training-side
     plain-language summaries, ``tagger_summaries``) that count towards the gates and on
     which each budget must hold too, each set on its own, like the news.
@@ -290,6 +300,9 @@ def train_spin_tagger(
     from .tagger import (
         FLAGS_PER_2000_WORDS,
         PAGE_GATE_SHARE,
+        PEAK_FLAGS_PER_2000_WORDS,
+        PEAK_FLOOR,
+        PEAK_GATE_SHARE,
         STRONG_FLAGS_PER_2000_WORDS,
         STRONG_GATE_SHARE,
         TaggerData,
@@ -297,6 +310,7 @@ def train_spin_tagger(
         fit_tagger,
         page_gate,
         page_probabilities,
+        peak_tier,
         strong_tier,
         tagger_rows,
     )
@@ -322,8 +336,14 @@ def train_spin_tagger(
         held, *others, gate=gate, threshold=threshold,
         share=STRONG_GATE_SHARE if strong_share is None else strong_share,
         flags_per_2000_words=STRONG_FLAGS_PER_2000_WORDS if strong_flags is None else strong_flags)
+    peak_gate, peak_threshold = peak_tier(
+        held, *others,
+        share=PEAK_GATE_SHARE if peak_share is None else peak_share,
+        flags_per_2000_words=PEAK_FLAGS_PER_2000_WORDS if peak_flags is None else peak_flags,
+        floor=PEAK_FLOOR if peak_floor is None else peak_floor)
     return dataclasses.replace(resources, tagger=model, tagger_threshold=threshold, tagger_page_gate=gate,
-                               tagger_strong_gate=strong_gate, tagger_strong_threshold=strong_threshold)
+                               tagger_strong_gate=strong_gate, tagger_strong_threshold=strong_threshold,
+                               tagger_peak_gate=peak_gate, tagger_peak_threshold=peak_threshold)
 
 
 def tagger_news(onestop: list[Sample], part: tuple[float, float] = ONESTOP_TRAIN) -> list[str]:
@@ -416,7 +436,8 @@ def build_training_set(
         f"spin resources: {len(resources.stats.vocab)} words, {len(resources.stats.pair_keys)} "
         f"pairs, {len(resources.anchors)} anchors; tagger threshold {ts.resources.tagger_threshold:.3f} "
         f"on pages with mean probability >= {ts.resources.tagger_page_gate:.4f}, "
-        f"{ts.resources.tagger_strong_threshold:.3f} from {ts.resources.tagger_strong_gate:.4f}"
+        f"{ts.resources.tagger_strong_threshold:.3f} from {ts.resources.tagger_strong_gate:.4f}, "
+        f"{ts.resources.tagger_peak_threshold:.3f} from a highest probability of {ts.resources.tagger_peak_gate:.4f}"
     )
 
     for s in sondhi + labeled + [r for rows in users.values() for r in rows]:

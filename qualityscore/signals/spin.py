@@ -181,7 +181,17 @@ class SpinResources:
     reported (the probabilities still reach the classifier through the page's means).
     On a page whose mean reaches the higher ``tagger_strong_gate`` (one that reads like
     heavy spin throughout, as about 1% of clean pages do) the lower
-    ``tagger_strong_threshold`` applies instead (``model/train.py: train_spin_tagger``).
+    ``tagger_strong_threshold`` applies instead; on a page whose *highest* token
+    probability reaches ``tagger_peak_gate`` (one glaring swap), ``tagger_peak_threshold``
+    does. A word is flagged at the lowest cut of the tiers its page reaches
+    (``model/train.py: train_spin_tagger``).
+
+    The page signal ``unlikely_words_per_100w`` counts the words of the first two tiers
+    only. Counted too, the peak tier's words moved the retrained classifier: a clean
+    technical page with one rare term (an orthopaedic review's "nailing") gets a few
+    findings at the peak tier's low cut, and 2 more of 307 held-out Cochrane summaries were
+    rejected (97.7% ok, under the 98% goal) for no change in recall on spun pages that the
+    findings do not already give (``evaluation/RESULTS.md``, *A third operating tier*).
     """
 
     collocates: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -193,6 +203,28 @@ class SpinResources:
     tagger_page_gate: float = 0.0
     tagger_strong_gate: float = 2.0  # above any mean: no second tier (bundles before it)
     tagger_strong_threshold: float = 1.01
+    tagger_peak_gate: float = 2.0  # above any probability: no third tier (bundles before it)
+    tagger_peak_threshold: float = 1.01
+
+    def mean_tier_cut(self, mean: float) -> float | None:
+        """The cut of the first two tiers for a page with this mean token probability, or
+        None when it reaches neither gate. The words above it are the ones the page signal
+        ``unlikely_words_per_100w`` counts."""
+        if mean < self.tagger_page_gate:
+            return None
+        # The strong gate is a stricter page gate (never below it when trained).
+        if mean >= self.tagger_strong_gate:
+            return min(self.tagger_threshold, self.tagger_strong_threshold)
+        return self.tagger_threshold
+
+    def tagger_cut(self, mean: float, peak: float) -> float | None:
+        """The probability at which a word of a page with this mean and highest token
+        probability becomes a finding: the lowest cut of the tiers the page reaches, or
+        None when it reaches none."""
+        cuts = [c for c in (self.mean_tier_cut(mean),) if c is not None]
+        if peak >= self.tagger_peak_gate:
+            cuts.append(self.tagger_peak_threshold)
+        return min(cuts) if cuts else None
 
     def to_plain(self) -> dict[str, object]:
         """The JSON-able part (the stats and the tagger are stored beside it)."""
@@ -204,6 +236,8 @@ class SpinResources:
             "tagger_page_gate": float(self.tagger_page_gate),
             "tagger_strong_gate": float(self.tagger_strong_gate),
             "tagger_strong_threshold": float(self.tagger_strong_threshold),
+            "tagger_peak_gate": float(self.tagger_peak_gate),
+            "tagger_peak_threshold": float(self.tagger_peak_threshold),
         }
 
     @classmethod
@@ -222,6 +256,8 @@ class SpinResources:
             tagger_page_gate=float(data.get("tagger_page_gate", 0.0)),  # type: ignore[arg-type]
             tagger_strong_gate=float(data.get("tagger_strong_gate", 2.0)),  # type: ignore[arg-type]
             tagger_strong_threshold=float(data.get("tagger_strong_threshold", 1.01)),  # type: ignore[arg-type]
+            tagger_peak_gate=float(data.get("tagger_peak_gate", 2.0)),  # type: ignore[arg-type]
+            tagger_peak_threshold=float(data.get("tagger_peak_threshold", 1.01)),  # type: ignore[arg-type]
         )
 
 
@@ -486,7 +522,8 @@ class SpinSignals(SignalFamily):
         top-5 mean follows the few worst words, the mean how unlike clean writing the page
         is throughout (a spinner swaps words all over a page). The page gate reads the mean
         over every occurrence, as it was set at training (``tagger.page_gate``), and so
-        does the strong gate, which lowers the cut (``SpinResources``).
+        does the strong gate, which lowers the cut; the peak gate reads the highest
+        probability (``SpinResources.tagger_cut``).
         """
         res = self.spin_resources
         none = (float("nan"), float("nan"))
@@ -499,17 +536,20 @@ class SpinSignals(SignalFamily):
         probs = res.tagger.predict_proba(X)[:, 1]
         top = sorted(probs, reverse=True)[: self.tagger_top_k]
         flagged: set[str] = set()
-        mean = probs.mean()
-        cut = min(res.tagger_threshold, res.tagger_strong_threshold) if mean >= res.tagger_strong_gate \
-            else res.tagger_threshold
+        mean, peak = float(probs.mean()), float(probs.max())
+        cut = res.tagger_cut(mean, peak)
+        # The page signal counts the first two tiers' words only: the peak tier adds
+        # findings, not evidence the classifier was fitted on (see SpinResources).
+        counted = res.mean_tier_cut(mean)
         hits = []
-        for k, p in zip(positions, probs if mean >= res.tagger_page_gate else (), strict=False):
+        for k, p in zip(positions, probs if cut is not None else (), strict=False):
             if p < cut:
                 continue
             tok = doc.tokens[k]
             if any(s <= tok.start < e for s, e in covered):
                 continue
-            flagged.add(tok.lower)
+            if counted is not None and p >= counted:
+                flagged.add(tok.lower)
             hits.append((k, p))
         # The context vectors of the flagged words' slots, in one pass (None without a model).
         h = context_vectors(doc, [k for k, _ in hits], res.stats) if hits and SUGGESTION_CONTEXT_WEIGHT else None

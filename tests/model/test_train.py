@@ -239,7 +239,8 @@ def test_the_page_gate_keeps_findings_off_pages_that_read_clean_overall() -> Non
     doc = Doc(page)
 
     def unlikely(gate: float) -> tuple[int, dict[str, float]]:
-        r = dataclasses.replace(res, tagger_threshold=0.5, tagger_page_gate=gate)
+        # (the third tier, on the page's highest probability, closed: its own test below)
+        r = dataclasses.replace(res, tagger_threshold=0.5, tagger_page_gate=gate, tagger_peak_gate=2.0)
         out = SpinSignals(spin_resources=r).analyze(doc, Page(text=page))
         return sum(f.rule == "spin.unlikely_word" for f in out.findings), out.features
 
@@ -268,7 +269,8 @@ def test_a_page_past_the_strong_gate_is_read_with_the_lower_cut() -> None:
     doc = Doc(page)
 
     def findings(**tiers: float) -> tuple[set[str], dict[str, float]]:
-        r = dataclasses.replace(res, **{"tagger_page_gate": 0.0, "tagger_strong_gate": 2.0, **tiers})
+        r = dataclasses.replace(res, **{"tagger_page_gate": 0.0, "tagger_strong_gate": 2.0,
+                                        "tagger_peak_gate": 2.0, **tiers})
         out = SpinSignals(spin_resources=r).analyze(doc, Page(text=page))
         return {f.text.lower() for f in out.findings if f.rule == "spin.unlikely_word"}, out.features
 
@@ -503,3 +505,74 @@ def test_a_recurring_word_counts_once_in_the_page_tagger_signals() -> None:
     assert n1 > 0 and n3 == 3 * n1, "every occurrence is a finding"
     assert f3["unlikely_words_per_100w"] == pytest.approx(f1["unlikely_words_per_100w"] / 3)
     assert f3["tagger_mean"] == pytest.approx(f1["tagger_mean"])
+
+
+def test_a_page_past_the_peak_gate_is_read_with_the_peak_cut() -> None:
+    """Third tier: a page whose *highest* word probability reaches ``tagger_peak_gate``
+    has its words cut at ``tagger_peak_threshold``, whatever its mean; short of that gate
+    it is read as before, and an old bundle (no third tier stored) reads exactly as before."""
+    import dataclasses
+
+    from qualityscore.model.resources import learn_spin_resources
+    from qualityscore.model.train import train_spin_tagger
+    from qualityscore.signals.spin import SpinSignals
+    from qualityscore.text import Doc
+
+    health = [TEXT.replace("adults", f"adults {i}") for i in range(30)]
+    res = train_spin_tagger(learn_spin_resources(health), health, seed=0)
+    page = "People with melancholy may lose interest in daily pursuits. Check your blood strain."
+    doc = Doc(page)
+    closed = dict(tagger_page_gate=2.0, tagger_strong_gate=2.0, tagger_threshold=0.0,
+                  tagger_peak_gate=2.0)  # no tier opens
+
+    def findings(**tiers: float) -> set[str]:
+        r = dataclasses.replace(res, **{**closed, **tiers})
+        out = SpinSignals(spin_resources=r).analyze(doc, Page(text=page))
+        return {f.text.lower() for f in out.findings if f.rule == "spin.unlikely_word"}
+
+    everything = findings(tagger_page_gate=0.0)
+    assert len(everything) >= 4
+    assert findings() == set(), "no tier reached: nothing flagged, however low the cuts"
+    r = dataclasses.replace(res, **closed)
+    out = SpinSignals(spin_resources=dataclasses.replace(r, tagger_page_gate=0.0)).analyze(doc, Page(text=page))
+    peak = max(f.weight for f in out.findings if f.rule == "spin.unlikely_word")  # rounded to 3 places
+    assert findings(tagger_peak_gate=peak - 1e-3, tagger_peak_threshold=0.0) == everything
+    assert findings(tagger_peak_gate=peak + 1e-3, tagger_peak_threshold=0.0) == set()
+    # The peak tier's words are findings, not part of the classifier's page signal.
+    peak_only = dataclasses.replace(r, tagger_peak_gate=peak - 1e-3, tagger_peak_threshold=0.0)
+    feats = SpinSignals(spin_resources=peak_only).analyze(doc, Page(text=page)).features
+    assert feats["unlikely_words_per_100w"] == 0.0
+    both = dataclasses.replace(peak_only, tagger_page_gate=0.0, tagger_threshold=0.0)
+    assert SpinSignals(spin_resources=both).analyze(doc, Page(text=page)).features["unlikely_words_per_100w"] > 0
+    # The lowest cut of the tiers a page reaches applies.
+    assert findings(tagger_page_gate=0.0, tagger_threshold=1.01, tagger_peak_gate=0.0,
+                    tagger_peak_threshold=0.0) == everything
+    assert findings(tagger_page_gate=0.0, tagger_peak_gate=0.0, tagger_peak_threshold=1.01) == everything
+    plain = res.to_plain()
+    assert SpinResources.from_plain(plain).tagger_peak_gate == res.tagger_peak_gate
+    del plain["tagger_peak_gate"], plain["tagger_peak_threshold"]
+    old = SpinResources.from_plain(plain)
+    assert (old.tagger_peak_gate, old.tagger_peak_threshold) == (2.0, 1.01)
+
+
+def test_the_peak_gate_and_its_cut_hold_their_budgets() -> None:
+    """``tagger.peak_tier``: the peak gate is reached by at most ``share`` of the clean
+    pages' highest probabilities; its cut is the lowest at or above the floor that keeps
+    flags on the pages past it within the budget on each set of pages."""
+    from qualityscore.model.tagger import peak_tier
+
+    rng = np.random.default_rng(0)
+    nih = [(rng.uniform(0, 1, 50) ** (12 - 10 * i / 200), 100) for i in range(200)]
+    news = [(rng.uniform(0, 1, 50) ** 6, 100) for _ in range(100)]
+    gate, cut = peak_tier(nih, news, share=0.05, flags_per_2000_words=2.0, floor=0.2)
+    peaks = [float(p.max()) for p, _ in nih + news]
+    assert sum(m >= gate for m in peaks) <= 0.05 * len(peaks) < sum(m >= gate - 1e-6 for m in peaks)
+    assert 0.2 <= cut < gate, "the tier is active on these pages"
+    for pages in (nih, news):
+        words = sum(w for _, w in pages)
+        assert sum(int((p >= cut).sum()) for p, _ in pages if p.max() >= gate) <= 2.0 * words / 2000
+    below = max(sum(int((p >= cut - 2e-6).sum()) for p, _ in pages if p.max() >= gate)
+                - 2.0 * sum(w for _, w in pages) / 2000 for pages in (nih, news))
+    assert cut == 0.2 or below > 0, "the lowest such cut"
+    assert peak_tier(nih, news, share=0.05, flags_per_2000_words=1e6, floor=0.3)[1] == 0.3
+    assert peak_tier(nih, news, share=0) == (2.0, 1.01)
