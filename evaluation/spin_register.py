@@ -72,8 +72,12 @@ def _in(s: corpora.Sample, span: tuple[float, float]) -> bool:
 
 
 def _features(detector: SpinSignals, text: str) -> dict[str, float]:
+    """The page's spin features, and ``finding``: 1.0 when it carries a ``spin.unlikely_word``
+    finding (of any tier; ``unlikely_words_per_100w`` counts the first two tiers' only)."""
     out = detector.analyze(Doc(text), Page(text=text))
-    return {k: float(out.features[k]) for k in FEATURES}
+    feats = {k: float(out.features[k]) for k in FEATURES}
+    feats["finding"] = float(any(f.rule == "spin.unlikely_word" for f in out.findings))
+    return feats
 
 
 def _auc(pos: list[float], neg: list[float]) -> float:
@@ -149,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                                 "peak_gate": res.tagger_peak_gate},
             "auc_spun_vs": {k: {n: _auc([f[n] for f in f_spun], [f[n] for f in v]) for n in names}
                             for k, v in f_real.items()},
-            "pages_with_tagger_flag": {k: float(np.mean([f["unlikely_words_per_100w"] > 0 for f in v]))
+            "pages_with_tagger_flag": {k: float(np.mean([f["finding"] > 0 for f in v]))
                                        for k, v in {"spun": f_spun, **f_real}.items()},
             "median": {k: {n: float(np.median([f[n] for f in v])) for n in names}
                        for k, v in {"spun": f_spun, **f_real}.items()},
