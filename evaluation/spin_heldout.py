@@ -65,6 +65,7 @@ from qualityscore.model import corpora
 from qualityscore.model.corpora import stable_fraction
 from qualityscore.model.resources import health_stats_with, learn_spin_resources
 from qualityscore.model.spinner import Spinner
+from qualityscore.model.tagger import page_mean, page_peak
 from qualityscore.model.train import (
     COCHRANE_HELDOUT_FROM,
     COCHRANE_RESOURCES,
@@ -125,18 +126,18 @@ def tagger_ceiling(
     (a low cut on gated pages recalls spans by flagging most of a spun page).
     """
     thresholds = np.round(np.arange(min_threshold, 1.0, 0.01), 2)
-    stat = (lambda p: float(p.mean())) if gate_on == "mean" else (lambda p: float(p.max()))
-    means = np.asarray([stat(p) if len(p) else 0.0 for p, _ in clean])
+    stat = page_mean if gate_on == "mean" else page_peak
+    page_stats = np.asarray([stat(p) if len(p) else 0.0 for p, _ in clean])
     words = max(sum(w for _, w in clean), 1)
     # counts[i, j]: words of clean page i at or above thresholds[j].
     counts = np.asarray([len(p) - np.searchsorted(np.sort(p), thresholds, side="left") for p, _ in clean])
-    gates = np.unique(np.concatenate([[0.0], means + 1e-12]))
-    span_mean = np.asarray([m if gate_on == "mean" else x for m, x, _ in spans])
+    gates = np.unique(np.concatenate([[0.0], page_stats + 1e-12]))
+    span_stat = np.asarray([m if gate_on == "mean" else x for m, x, _ in spans])
     span_best = np.asarray([b for _, _, b in spans])
     best = {"span_recall": 0.0, "page_gate": float("nan"), "threshold": float("nan"),
             "doc_fpr": 0.0, "flags_per_2000_words": 0.0}
     for g in gates:
-        on = means >= g
+        on = page_stats >= g
         flagged = counts[on]
         fpr = (flagged > 0).sum(axis=0) / max(len(clean), 1)
         flags = 2000 * flagged.sum(axis=0) / words
@@ -145,7 +146,7 @@ def tagger_ceiling(
             continue
         t = thresholds[np.argmax(ok)]  # the lowest qualifying threshold recalls the most
         j = int(np.argmax(ok))
-        recall = float(((span_mean >= g) & (span_best >= t)).mean()) if len(spans) else 0.0
+        recall = float(((span_stat >= g) & (span_best >= t)).mean()) if len(spans) else 0.0
         if recall > best["span_recall"]:
             best = {"span_recall": recall, "page_gate": float(g), "threshold": float(t),
                     "doc_fpr": float(fpr[j]), "flags_per_2000_words": float(flags[j])}

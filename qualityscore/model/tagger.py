@@ -190,8 +190,8 @@ def strong_tier(
     if share <= 0:
         return 2.0, 1.01
     strong_gate = max(gate, page_gate([p for part in (pages, *others) for p in part], share=share))
-    cut = max((budget_cut(p, gate=strong_gate, flags_per_2000_words=flags_per_2000_words, floor=STRONG_FLOOR)
-               for p in (pages, *others) if p), default=1.01)
+    cut = _cut_on_every_set((pages, *others), gate=strong_gate, flags_per_2000_words=flags_per_2000_words,
+                            floor=STRONG_FLOOR, stat=page_mean)
     return strong_gate, min(threshold, cut)
 
 
@@ -207,6 +207,12 @@ def peak_tier(
     if share <= 0:
         return 2.0, 1.01
     gate = page_gate([p for part in (pages, *others) for p in part], share=share, stat=page_peak)
-    cut = max((budget_cut(p, gate=gate, flags_per_2000_words=flags_per_2000_words, floor=floor, stat=page_peak)
-               for p in (pages, *others) if p), default=1.01)
-    return gate, cut
+    return gate, _cut_on_every_set((pages, *others), gate=gate, flags_per_2000_words=flags_per_2000_words,
+                                   floor=floor, stat=page_peak)
+
+
+def _cut_on_every_set(sets, *, gate: float, flags_per_2000_words: float, floor: float, stat) -> float:  # type: ignore[no-untyped-def]
+    """The lowest cut that keeps the budget on each non-empty set of pages on its own
+    (``budget_cut`` per set, the highest of them); 1.01 when there is none."""
+    return max((budget_cut(p, gate=gate, flags_per_2000_words=flags_per_2000_words, floor=floor, stat=stat)
+                for p in sets if p), default=1.01)

@@ -187,11 +187,10 @@ class SpinResources:
     (``model/train.py: train_spin_tagger``).
 
     The page signal ``unlikely_words_per_100w`` counts the words of the first two tiers
-    only. Counted too, the peak tier's words moved the retrained classifier: a clean
-    technical page with one rare term (an orthopaedic review's "nailing") gets a few
-    findings at the peak tier's low cut, and 2 more of 307 held-out Cochrane summaries were
-    rejected (97.7% ok, under the 98% goal) for no change in recall on spun pages that the
-    findings do not already give (``evaluation/RESULTS.md``, *A third operating tier*).
+    only. A clean technical page with one rare term (an orthopaedic review's "nailing")
+    gets a few findings at the peak tier's low cut; counted in the signal, they taught the
+    retrained classifier to reject 3 more of 307 held-out Cochrane summaries (97.7% ok,
+    under the 98% goal; ``evaluation/RESULTS.md``, *A third operating tier*).
     """
 
     collocates: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -221,10 +220,10 @@ class SpinResources:
         """The probability at which a word of a page with this mean and highest token
         probability becomes a finding: the lowest cut of the tiers the page reaches, or
         None when it reaches none."""
-        cuts = [c for c in (self.mean_tier_cut(mean),) if c is not None]
+        cut = self.mean_tier_cut(mean)
         if peak >= self.tagger_peak_gate:
-            cuts.append(self.tagger_peak_threshold)
-        return min(cuts) if cuts else None
+            cut = self.tagger_peak_threshold if cut is None else min(cut, self.tagger_peak_threshold)
+        return cut
 
     def to_plain(self) -> dict[str, object]:
         """The JSON-able part (the stats and the tagger are stored beside it)."""

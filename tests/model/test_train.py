@@ -223,20 +223,28 @@ def test_the_tagger_operating_point_can_be_moved_for_evaluation() -> None:
                                                      flags_per_2000_words=40.0)
 
 
-def test_the_page_gate_keeps_findings_off_pages_that_read_clean_overall() -> None:
-    """A word above the threshold is reported only when its page's mean probability
-    reaches the gate; the page's means reach the classifier either way."""
-    import dataclasses
-
+@pytest.fixture(scope="module")
+def tiny_tagger():  # type: ignore[no-untyped-def]
+    """A tagger trained on 30 copies of ``TEXT``, and a page with swapped words to read
+    with it (every tier's test moves the resources' gates and cuts from these)."""
     from qualityscore.model.resources import learn_spin_resources
     from qualityscore.model.train import train_spin_tagger
-    from qualityscore.signals.spin import SpinSignals
     from qualityscore.text import Doc
 
     health = [TEXT.replace("adults", f"adults {i}") for i in range(30)]
     res = train_spin_tagger(learn_spin_resources(health), health, seed=0)
     page = "People with melancholy may lose interest in daily pursuits. Check your blood strain."
-    doc = Doc(page)
+    return res, page, Doc(page)
+
+
+def test_the_page_gate_keeps_findings_off_pages_that_read_clean_overall(tiny_tagger) -> None:  # type: ignore[no-untyped-def]
+    """A word above the threshold is reported only when its page's mean probability
+    reaches the gate; the page's means reach the classifier either way."""
+    import dataclasses
+
+    from qualityscore.signals.spin import SpinSignals
+
+    res, page, doc = tiny_tagger
 
     def unlikely(gate: float) -> tuple[int, dict[str, float]]:
         # (the third tier, on the page's highest probability, closed: its own test below)
@@ -252,21 +260,15 @@ def test_the_page_gate_keeps_findings_off_pages_that_read_clean_overall() -> Non
     assert unlikely(f_open["tagger_mean"])[0] == n_open
 
 
-def test_a_page_past_the_strong_gate_is_read_with_the_lower_cut() -> None:
+def test_a_page_past_the_strong_gate_is_read_with_the_lower_cut(tiny_tagger) -> None:  # type: ignore[no-untyped-def]
     """Second tier: a page whose mean reaches ``tagger_strong_gate`` has its words cut at
     ``tagger_strong_threshold``; below that gate the first cut applies, and an old bundle
     (no second tier stored) reads exactly as before."""
     import dataclasses
 
-    from qualityscore.model.resources import learn_spin_resources
-    from qualityscore.model.train import train_spin_tagger
     from qualityscore.signals.spin import SpinSignals
-    from qualityscore.text import Doc
 
-    health = [TEXT.replace("adults", f"adults {i}") for i in range(30)]
-    res = train_spin_tagger(learn_spin_resources(health), health, seed=0)
-    page = "People with melancholy may lose interest in daily pursuits. Check your blood strain."
-    doc = Doc(page)
+    res, page, doc = tiny_tagger
 
     def findings(**tiers: float) -> tuple[set[str], dict[str, float]]:
         r = dataclasses.replace(res, **{"tagger_page_gate": 0.0, "tagger_strong_gate": 2.0,
@@ -507,21 +509,15 @@ def test_a_recurring_word_counts_once_in_the_page_tagger_signals() -> None:
     assert f3["tagger_mean"] == pytest.approx(f1["tagger_mean"])
 
 
-def test_a_page_past_the_peak_gate_is_read_with_the_peak_cut() -> None:
+def test_a_page_past_the_peak_gate_is_read_with_the_peak_cut(tiny_tagger) -> None:  # type: ignore[no-untyped-def]
     """Third tier: a page whose *highest* word probability reaches ``tagger_peak_gate``
     has its words cut at ``tagger_peak_threshold``, whatever its mean; short of that gate
     it is read as before, and an old bundle (no third tier stored) reads exactly as before."""
     import dataclasses
 
-    from qualityscore.model.resources import learn_spin_resources
-    from qualityscore.model.train import train_spin_tagger
     from qualityscore.signals.spin import SpinSignals
-    from qualityscore.text import Doc
 
-    health = [TEXT.replace("adults", f"adults {i}") for i in range(30)]
-    res = train_spin_tagger(learn_spin_resources(health), health, seed=0)
-    page = "People with melancholy may lose interest in daily pursuits. Check your blood strain."
-    doc = Doc(page)
+    res, page, doc = tiny_tagger
     closed = dict(tagger_page_gate=2.0, tagger_strong_gate=2.0, tagger_threshold=0.0,
                   tagger_peak_gate=2.0)  # no tier opens
 
