@@ -33,6 +33,7 @@ Run from the project root (needs ../shared/data):
                                       [--context-model trained|none|FILE.npz]
                                       [--gate-share S] [--flag-budget F] [--strong-share S] [--strong-flags F]
                                       [--peak-share S] [--peak-flags F] [--peak-floor P]
+                                      [--dump FILE.pkl]
 
 ``--vectors`` compares word-vector files (``evaluation/build_word_vectors.py``) or none
 for the tagger's context features, ``--bigrams`` the general-English bigram table
@@ -48,6 +49,9 @@ training's (``model/tagger.py``; ``--strong-share 0``: the first tier alone), an
 highest word probability (``--peak-share 0``: without it); ``--seed``
 draws other held-out pages and other term folds (seed 1 is where the second tier's
 budget was chosen; seed 0 is the reported run). The report names what was used.
+``--dump`` also saves every page's tagger probabilities, its findings of other rules and
+which word lies in which substitution, per fold, to replay operating rules offline in
+seconds (``evaluation/spin_stacking.py``).
 """
 
 from __future__ import annotations
@@ -176,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--context-model", default="trained",
                     help="the tagger's model of words in context: trained (on the statistics' text, as "
                          "training does; about a minute), none, or a file (model.resources.save_context_model)")
+    ap.add_argument("--dump", type=Path, default=None,
+                    help="also save every page's tagger probabilities (pickle) to replay operating points offline")
     tagger_options.add_options(ap)
     args = ap.parse_args(argv)
     if args.bigrams == "none":
@@ -222,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     span_probs: list[tuple[float, float]] = []
     spun_probs: list[tuple[np.ndarray, np.ndarray]] = []
     by_term: dict[str, list[int]] = {}  # canonical term -> [spans, recalled]
+    # With --dump, per fold: each page's tagger probabilities and word count, its findings of
+    # other rules, and on spun pages which candidate word lies in which substitution.
+    dump: list[dict[str, list]] = []
     per_fold = []
     for k, held in enumerate(folds):
         lex_k = lexicon.without(held)
@@ -234,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         rng = random.Random(args.seed + k)
         fold = dict.fromkeys(("spans", "recalled", "docs", "fp_docs", "fp_spans", "words"), 0)
         docs = heldout[k * args.docs : (k + 1) * args.docs] or heldout[: args.docs]
+        dump.append({"clean": [], "spun": [], "tiers": {k2: v for k2, v in res_k.to_plain().items() if k2.startswith("tagger_")}})
         for text in docs:
             clean_doc = Doc(text)
             clean = detector.analyze(clean_doc, Page(text=text))
@@ -243,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             fold["fp_docs"] += bool(clean.findings)
             top5_clean.append(clean.features["tagger_top5_mean"])
             clean_probs.append((_token_probabilities(res_k, clean_doc)[0], clean_doc.word_count))
+            dump[-1]["clean"].append({"probs": clean_probs[-1][0], "words": clean_doc.word_count,
+                                      "other_findings": sum(f.rule != "spin.unlikely_word" for f in clean.findings)})
             spun = spinner.spin(text, rng, medical_rate=1.0, everyday_rate=0.0)
             if not spun.substitutions:
                 continue
@@ -257,6 +269,14 @@ def main(argv: list[str] | None = None) -> int:
             substituted = np.asarray([any(lo <= st < hi for lo, hi, _ in spun.substitutions) for st in starts],
                                      dtype=bool)
             spun_probs.append((probs, substituted))
+            dump[-1]["spun"].append({
+                "probs": probs, "words": spun_doc.word_count,
+                "span_of_word": np.asarray([next((i for i, (lo, hi, _) in enumerate(spun.substitutions)
+                                                  if lo <= st < hi), -1) for st in starts], dtype=np.int64),
+                "recalled_by_other": [any(f.rule != "spin.unlikely_word" and f.start < hi and lo < f.end
+                                          for f in found) for lo, hi, _ in spun.substitutions],
+                "canonical": [c for _, _, c in spun.substitutions],
+            })
             totals["spun_findings"] += len(found)
             totals["spun_findings_on_spans"] += sum(
                 any(f.start < hi and lo < f.end for lo, hi, _ in spun.substitutions) for f in found
@@ -344,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.time() - t0),
         "targets": {"span_recall": ">= 0.80", "doc_fpr": "<= 0.05", "flags_per_2000_words": "< 1"},
     }
+    if args.dump is not None:
+        import pickle
+
+        args.dump.write_bytes(pickle.dumps({"seed": args.seed, "operating_point": summary["operating_point"],
+                                            "folds": dump}))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in summary.items() if k != "folds"}, indent=2))
