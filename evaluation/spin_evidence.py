@@ -5,7 +5,8 @@ accusation even when the model's score stays `ok`. This counts, for each spin ru
 share of pages with at least one finding and the findings per 1,000 words, on:
 
 * sources that are clean: HealthStory stories rated 4-5 stars (never trained on), Sondhi's
-  reliable pages, the project's high-quality labeled pages, held-out NIH answers;
+  reliable pages, the project's high-quality labeled pages, held-out NIH answers, and
+  every held-out Cochrane plain-language summary;
 * sources that are not: Sondhi's unreliable pages, the project's low-quality labeled
   pages, and held-out NIH answers spun with the shipped lexicon (simulated, fixed seed).
 
@@ -34,12 +35,12 @@ from qualityscore.model import corpora
 from qualityscore.model.corpora import HIGH, LOW, project_root, stable_fraction
 from qualityscore.model.features import PageCache
 from qualityscore.model.spinner import Spinner
-from qualityscore.model.train import MEDQUAD_HELDOUT_FROM
+from qualityscore.model.train import COCHRANE_HELDOUT_FROM, MEDQUAD_HELDOUT_FROM
 from qualityscore.page import Page
 from qualityscore.text import Doc
 
 RULES = ("spin.substituted_term", "spin.broken_term", "spin.unlikely_word", "spin.mangled_citation")
-CLEAN = ("healthstory_4_5_stars", "sondhi_reliable", "labeled_high", "nih_heldout")
+CLEAN = ("healthstory_4_5_stars", "sondhi_reliable", "labeled_high", "nih_heldout", "cochrane_heldout")
 SPAM = ("sondhi_unreliable", "labeled_low", "nih_heldout_spun")
 
 
@@ -58,6 +59,8 @@ def sources(data_dir: Path, nih: int, seed: int) -> dict[str, list[Page]]:
         "sondhi_reliable": [cache.get(s) for s in sondhi if s.label == HIGH],
         "labeled_high": [cache.get(s) for s in labeled if s.label == HIGH],
         "nih_heldout": [Page(text=s.content, source=s.id) for s in med],
+        "cochrane_heldout": [Page(text=s.content, source=s.id) for s in corpora.cochrane(data_dir)
+                             if stable_fraction(s.group) >= COCHRANE_HELDOUT_FROM],
         "sondhi_unreliable": [cache.get(s) for s in sondhi if s.label == LOW],
         "labeled_low": [cache.get(s) for s in labeled if s.label == LOW],
         "nih_heldout_spun": [Page(text=spinner.spin(s.content, rng).text, source=s.id) for s in med],

@@ -50,8 +50,9 @@ highest word probability (``--peak-share 0``: without it); ``--seed``
 draws other held-out pages and other term folds (seed 1 is where the second tier's
 budget was chosen; seed 0 is the reported run). The report names what was used.
 ``--dump`` also saves every page's tagger probabilities, its findings of other rules and
-which word lies in which substitution, per fold, to replay operating rules offline in
-seconds (``evaluation/spin_stacking.py``).
+which word lies in which substitution, per fold, and the training-side clean pages'
+probabilities that set the tiers, to replay operating rules offline in seconds
+(``evaluation/spin_stacking.py``, ``evaluation/spin_budgets.py``).
 """
 
 from __future__ import annotations
@@ -208,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     summaries = tagger_summaries(cochrane)  # training-side summaries: the cut holds on them too
     heldout = [s.content for s in medquad if stable_fraction(s.group) >= MEDQUAD_HELDOUT_FROM]
     heldout += [s.content for s in cochrane if stable_fraction(s.group) >= COCHRANE_HELDOUT_FROM]
+    from_cochrane = {s.content for s in cochrane}  # for --dump: each page's corpus
     random.Random(args.seed).shuffle(heldout)
     stats = health_stats_with(res_texts, args.context_model)
 
@@ -235,15 +237,18 @@ def main(argv: list[str] | None = None) -> int:
     for k, held in enumerate(folds):
         lex_k = lexicon.without(held)
         res_k = learn_spin_resources(res_texts, lexicon=lex_k, stats=stats)
+        calibration: list = []
         res_k = train_spin_tagger(res_k, tag_texts, seed=args.seed, lexicon=lex_k, other_clean=news_train,
                                   clean_negatives=negatives,
-                                  **tagger_options.train_kwargs(args), more_clean=[summaries])
+                                  **tagger_options.train_kwargs(args), more_clean=[summaries],
+                                  calibration=calibration)
         detector = SpinSignals(lexicon=lex_k, spin_resources=res_k)
         spinner = Spinner(Lexicon.from_entries([e for e in lexicon.entries if e.canonical in held]))
         rng = random.Random(args.seed + k)
         fold = dict.fromkeys(("spans", "recalled", "docs", "fp_docs", "fp_spans", "words"), 0)
         docs = heldout[k * args.docs : (k + 1) * args.docs] or heldout[: args.docs]
-        dump.append({"clean": [], "spun": [], "tiers": {k2: v for k2, v in res_k.to_plain().items() if k2.startswith("tagger_")}})
+        dump.append({"clean": [], "spun": [], "calibration": calibration[0],
+                     "tiers": {k2: v for k2, v in res_k.to_plain().items() if k2.startswith("tagger_")}})
         for text in docs:
             clean_doc = Doc(text)
             clean = detector.analyze(clean_doc, Page(text=text))
@@ -254,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             top5_clean.append(clean.features["tagger_top5_mean"])
             clean_probs.append((_token_probabilities(res_k, clean_doc)[0], clean_doc.word_count))
             dump[-1]["clean"].append({"probs": clean_probs[-1][0], "words": clean_doc.word_count,
+                                      "corpus": "cochrane_pls" if text in from_cochrane else "medquad",
                                       "other_findings": sum(f.rule != "spin.unlikely_word" for f in clean.findings)})
             spun = spinner.spin(text, rng, medical_rate=1.0, everyday_rate=0.0)
             if not spun.substitutions:

@@ -48,6 +48,9 @@ def replay(fold: dict, flag: Flagger) -> dict[str, int]:
         out["fp_docs"] += n > 0
         out["flags"] += n
         out["words"] += int(c["words"])
+        if "corpus" in c:  # dumps since the corpus was recorded: flags per corpus too
+            for key, value in ((f"flags:{c['corpus']}", n), (f"words:{c['corpus']}", int(c["words"]))):
+                out[key] = out.get(key, 0) + value
     for s in fold["spun"]:
         f = flag(s["probs"]) if len(s["probs"]) else np.zeros(0, dtype=bool)
         span_of = np.asarray(s["span_of_word"], dtype=np.int64)
@@ -61,8 +64,11 @@ def replay(fold: dict, flag: Flagger) -> dict[str, int]:
 
 
 def summary(parts: list[dict[str, int]]) -> dict[str, object]:
-    t = {k: sum(p[k] for p in parts) for k in parts[0]}
+    t = {k: sum(p.get(k, 0) for p in parts) for k in parts[0]}
+    by_corpus = {k.split(":", 1)[1]: round(2000 * t[k] / max(t["words:" + k.split(":", 1)[1]], 1), 3)
+                 for k in t if k.startswith("flags:")}
     return {
+        **({"flags_per_2000_words_by_corpus": by_corpus} if by_corpus else {}),
         "span_recall": t["recalled"] / max(t["spans"], 1),
         "span_recall_per_fold": [round(p["recalled"] / max(p["spans"], 1), 3) for p in parts],
         "doc_fpr": t["fp_docs"] / max(t["docs"], 1),

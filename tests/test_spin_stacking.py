@@ -86,3 +86,12 @@ def test_main_reports_the_tiers_and_both_stages(stacking, tmp_path: Path) -> Non
     assert report["stage2_logistic"]["span_recall"] == 1.0
     assert report["stage2_logistic"]["doc_fpr"] == 0.0
     assert set(report) >= {"shipped_tiers", "stage2_gbt"}
+
+
+def test_flags_are_counted_per_corpus_when_the_dump_names_it(stacking) -> None:  # type: ignore[no-untyped-def]
+    fold = _fold()
+    fold["clean"][0]["corpus"] = "medquad"
+    fold["clean"][1]["corpus"] = "cochrane_pls"
+    out = stacking.summary([stacking.replay(fold, stacking.tier_flagger(TIERS))])
+    assert out["flags_per_2000_words_by_corpus"] == {"medquad": 0.0, "cochrane_pls": 60.0}
+    assert "flags_per_2000_words_by_corpus" not in stacking.summary([stacking.replay(_fold(), stacking.tier_flagger(TIERS))])
