@@ -12,7 +12,9 @@ false positive with any finding).
 The rule that chose the shipped budgets: on the validation draw (``--seed 1``), the best
 span recall with document FPR <= ``--max-fpr`` and flags <= ``--max-flags`` per 2,000
 words; of the settings within ``--within`` of it, the one whose findings on spun pages
-most often lie on a substitution. Then check it on the reported draw (seed 0)::
+most often lie on a substitution; ``--max-corpus-flags F`` also holds each corpus's
+untouched pages (MedQuAD, Cochrane summaries) to F flags per 2,000 words on their own.
+Then check it on the reported draw (seed 0)::
 
     python evaluation/spin_heldout.py --docs 200 --seed 1 --dump /tmp/spin_dump1.pkl
     python evaluation/spin_budgets.py /tmp/spin_dump1.pkl [--out evaluation/reports/spin_budgets.json]
@@ -53,8 +55,13 @@ def evaluate(folds: list[dict], setting: dict[str, float]) -> dict[str, object]:
     return spin_stacking.summary(parts)
 
 
-def choose(rows: list[dict], *, max_fpr: float, max_flags: float, within: float) -> dict | None:
-    ok = [r for r in rows if r["doc_fpr"] <= max_fpr and r["flags_per_2000_words"] <= max_flags]
+def choose(rows: list[dict], *, max_fpr: float, max_flags: float, within: float,
+           max_corpus_flags: float | None = None) -> dict | None:
+    """The rule above; ``max_corpus_flags``: also that many flags per 2,000 words at most on
+    each corpus's untouched pages on its own (dumps that record each page's corpus)."""
+    ok = [r for r in rows if r["doc_fpr"] <= max_fpr and r["flags_per_2000_words"] <= max_flags
+          and (max_corpus_flags is None
+               or all(v <= max_corpus_flags for v in r.get("flags_per_2000_words_by_corpus", {}).values()))]
     if not ok:
         return None
     best = max(r["span_recall"] for r in ok)
@@ -68,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-fpr", type=float, default=0.04)
     ap.add_argument("--max-flags", type=float, default=0.75)
     ap.add_argument("--within", type=float, default=0.01)
+    ap.add_argument("--max-corpus-flags", type=float, default=None,
+                    help="also hold each corpus's untouched pages to this many flags per 2,000 words "
+                         "(needs a dump that records each page's corpus)")
     ap.add_argument("--setting", type=json.loads, default=None,
                     help='replay one setting only, e.g. \'{"flags_per_2000_words": 0.6}\'')
     ap.add_argument("--out", type=Path, default=None)
@@ -85,10 +95,14 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"setting": setting, **evaluate(folds, setting)})
         if i % 50 == 0:
             print(f"{i}/{len(settings)}", file=sys.stderr, flush=True)
-    chosen = choose(rows, max_fpr=args.max_fpr, max_flags=args.max_flags, within=args.within)
+    if args.max_corpus_flags is not None and not any("corpus" in c for f in folds for c in f["clean"]):
+        print(f"{args.dump} records no page's corpus (written by an older spin_heldout.py)", file=sys.stderr)
+        return 2
+    chosen = choose(rows, max_fpr=args.max_fpr, max_flags=args.max_flags, within=args.within,
+                    max_corpus_flags=args.max_corpus_flags)
     report = {"seed": data["seed"], "operating_point_of_the_run": data["operating_point"],
               "rule": {"max_doc_fpr": args.max_fpr, "max_flags_per_2000_words": args.max_flags,
-                       "within": args.within},
+                       "within": args.within, "max_flags_per_2000_words_per_corpus": args.max_corpus_flags},
               "training": training, "chosen": chosen,
               "grid": sorted(rows, key=lambda r: -r["span_recall"])}
     text = json.dumps(report, indent=1)

@@ -65,3 +65,10 @@ def test_an_old_dump_without_calibration_pages_is_refused(budgets, tmp_path: Pat
     dump.write_bytes(pickle.dumps({"seed": 0, "operating_point": {}, "folds": [{"clean": [], "spun": []}]}))
     assert budgets.main([str(dump)]) == 2
     assert "no calibration pages" in capsys.readouterr().err
+
+
+def test_a_corpus_over_its_own_budget_rules_a_setting_out(budgets) -> None:  # type: ignore[no-untyped-def]
+    rows = [_row(0.62, 0.03, 0.7, 0.80) | {"flags_per_2000_words_by_corpus": {"medquad": 0.5, "cochrane_pls": 1.4}},
+            _row(0.60, 0.03, 0.6, 0.80) | {"flags_per_2000_words_by_corpus": {"medquad": 0.5, "cochrane_pls": 0.9}}]
+    assert budgets.choose(rows, max_fpr=0.04, max_flags=0.75, within=0.01) is rows[0]
+    assert budgets.choose(rows, max_fpr=0.04, max_flags=0.75, within=0.01, max_corpus_flags=1.0) is rows[1]
