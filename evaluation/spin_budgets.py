@@ -1,7 +1,7 @@
 """Replay the tagger's tier budgets over a grid, from a ``spin_heldout.py --dump`` file.
 
 Training sets each tier's gate and cut from the clean training-side pages' probabilities
-(``train.tagger_operating_point``: held-back NIH text, training news, Cochrane's
+(``tagger.operating_point``: held-back NIH text, training news, Cochrane's
 training-side summaries). ``spin_heldout.py --dump`` keeps those pages' probabilities
 per fold beside the evaluation pages', so another budget costs no refit: this script
 computes each fold's tiers for every setting of a grid exactly as training would, and
@@ -45,12 +45,12 @@ GRID = {
 
 
 def evaluate(folds: list[dict], setting: dict[str, float]) -> dict[str, object]:
-    from qualityscore.model.train import tagger_operating_point
+    from qualityscore.model.tagger import operating_point
 
     parts = []
     for fold in folds:
         held, others = fold["calibration"]
-        tiers = tagger_operating_point(held, others, **setting)
+        tiers = operating_point(held, others, **setting)
         parts.append(spin_stacking.replay(fold, spin_stacking.tier_flagger(tiers)))
     return spin_stacking.summary(parts)
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     data = pickle.loads(args.dump.read_bytes())
     folds = data["folds"]
     if any("calibration" not in f for f in folds):
-        print(f"{args.dump} has no calibration pages (written by an older spin_heldout.py)", file=sys.stderr)
+        print(f"{args.dump} has no calibration pages (written by an older spin_heldout.py): run spin_heldout.py --dump again", file=sys.stderr)
         return 2
     settings = [args.setting] if args.setting is not None else [
         dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if i % 50 == 0:
             print(f"{i}/{len(settings)}", file=sys.stderr, flush=True)
     if args.max_corpus_flags is not None and not any("corpus" in c for f in folds for c in f["clean"]):
-        print(f"{args.dump} records no page's corpus (written by an older spin_heldout.py)", file=sys.stderr)
+        print(f"{args.dump} records no page's corpus (written by an older spin_heldout.py): run spin_heldout.py --dump again", file=sys.stderr)
         return 2
     chosen = choose(rows, max_fpr=args.max_fpr, max_flags=args.max_flags, within=args.within,
                     max_corpus_flags=args.max_corpus_flags)

@@ -216,3 +216,36 @@ def _cut_on_every_set(sets, *, gate: float, flags_per_2000_words: float, floor: 
     (``budget_cut`` per set, the highest of them); 1.01 when there is none."""
     return max((budget_cut(p, gate=gate, flags_per_2000_words=flags_per_2000_words, floor=floor, stat=stat)
                 for p in sets if p), default=1.01)
+
+
+def operating_point(
+    held, others, *,  # type: ignore[no-untyped-def]
+    gate_share: float | None = None,
+    flags_per_2000_words: float | None = None,
+    strong_share: float | None = None,
+    strong_flags: float | None = None,
+    peak_share: float | None = None,
+    peak_flags: float | None = None,
+    peak_floor: float | None = None,
+) -> dict[str, float]:
+    """The three tiers' gates and cuts (``SpinResources.tagger_*``) from the clean pages'
+    probabilities (``page_probabilities``): ``held``, the held-back NIH text, and
+    ``others``, one list of pages per set of other clean text. Each option left None
+    takes training's value (the constants above); ``train.train_spin_tagger`` describes them."""
+    gate = page_gate([p for part in (held, *others) for p in part],
+                     share=PAGE_GATE_SHARE if gate_share is None else gate_share)
+    budget = FLAGS_PER_2000_WORDS if flags_per_2000_words is None else flags_per_2000_words
+    threshold = max(budget_cut(pages, gate=gate, flags_per_2000_words=budget, floor=0.5)
+                    for pages in (held, *others))
+    strong_gate, strong_threshold = strong_tier(
+        held, *others, gate=gate, threshold=threshold,
+        share=STRONG_GATE_SHARE if strong_share is None else strong_share,
+        flags_per_2000_words=STRONG_FLAGS_PER_2000_WORDS if strong_flags is None else strong_flags)
+    peak_gate, peak_threshold = peak_tier(
+        held, *others,
+        share=PEAK_GATE_SHARE if peak_share is None else peak_share,
+        flags_per_2000_words=PEAK_FLAGS_PER_2000_WORDS if peak_flags is None else peak_flags,
+        floor=PEAK_FLOOR if peak_floor is None else peak_floor)
+    return {"tagger_threshold": threshold, "tagger_page_gate": gate,
+            "tagger_strong_gate": strong_gate, "tagger_strong_threshold": strong_threshold,
+            "tagger_peak_gate": peak_gate, "tagger_peak_threshold": peak_threshold}

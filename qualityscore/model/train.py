@@ -303,13 +303,13 @@ def train_spin_tagger(
     which each budget must hold too, each set on its own, like the news.
 
     ``calibration``: a list to which the clean pages' probabilities that set the tiers
-    are appended, ``(held, others)`` (``tagger_operating_point``'s arguments), so that an
+    are appended, ``(held, others)`` (``tagger.operating_point``'s arguments), so that an
     evaluation can replay other budgets without fitting again.
     """
     import dataclasses
 
     from ..signals.spin import load_lexicon
-    from .tagger import TaggerData, fit_tagger, page_probabilities, tagger_rows
+    from .tagger import TaggerData, fit_tagger, operating_point, page_probabilities, tagger_rows
 
     if not texts:
         return resources
@@ -325,58 +325,11 @@ def train_spin_tagger(
               for t in (other_clean or [], *more_clean) if t]
     if calibration is not None:
         calibration.append((held, others))
-    tiers = tagger_operating_point(
+    tiers = operating_point(
         held, others, gate_share=gate_share, flags_per_2000_words=flags_per_2000_words,
         strong_share=strong_share, strong_flags=strong_flags,
         peak_share=peak_share, peak_flags=peak_flags, peak_floor=peak_floor)
     return dataclasses.replace(resources, tagger=model, **tiers)
-
-
-def tagger_operating_point(
-    held, others, *,  # type: ignore[no-untyped-def]
-    gate_share: float | None = None,
-    flags_per_2000_words: float | None = None,
-    strong_share: float | None = None,
-    strong_flags: float | None = None,
-    peak_share: float | None = None,
-    peak_flags: float | None = None,
-    peak_floor: float | None = None,
-) -> dict[str, float]:
-    """The three tiers' gates and cuts (``SpinResources.tagger_*``) from the clean pages'
-    probabilities (``tagger.page_probabilities``): ``held``, the held-back NIH text, and
-    ``others``, one list of pages per set of other clean text. Each option left None
-    takes training's value (``model/tagger.py``); ``train_spin_tagger`` describes them."""
-    from .tagger import (
-        FLAGS_PER_2000_WORDS,
-        PAGE_GATE_SHARE,
-        PEAK_FLAGS_PER_2000_WORDS,
-        PEAK_FLOOR,
-        PEAK_GATE_SHARE,
-        STRONG_FLAGS_PER_2000_WORDS,
-        STRONG_GATE_SHARE,
-        budget_cut,
-        page_gate,
-        peak_tier,
-        strong_tier,
-    )
-
-    gate = page_gate([p for part in (held, *others) for p in part],
-                     share=PAGE_GATE_SHARE if gate_share is None else gate_share)
-    budget = FLAGS_PER_2000_WORDS if flags_per_2000_words is None else flags_per_2000_words
-    threshold = max(budget_cut(pages, gate=gate, flags_per_2000_words=budget, floor=0.5)
-                    for pages in (held, *others))
-    strong_gate, strong_threshold = strong_tier(
-        held, *others, gate=gate, threshold=threshold,
-        share=STRONG_GATE_SHARE if strong_share is None else strong_share,
-        flags_per_2000_words=STRONG_FLAGS_PER_2000_WORDS if strong_flags is None else strong_flags)
-    peak_gate, peak_threshold = peak_tier(
-        held, *others,
-        share=PEAK_GATE_SHARE if peak_share is None else peak_share,
-        flags_per_2000_words=PEAK_FLAGS_PER_2000_WORDS if peak_flags is None else peak_flags,
-        floor=PEAK_FLOOR if peak_floor is None else peak_floor)
-    return {"tagger_threshold": threshold, "tagger_page_gate": gate,
-            "tagger_strong_gate": strong_gate, "tagger_strong_threshold": strong_threshold,
-            "tagger_peak_gate": peak_gate, "tagger_peak_threshold": peak_threshold}
 
 
 def tagger_news(onestop: list[Sample], part: tuple[float, float] = ONESTOP_TRAIN) -> list[str]:

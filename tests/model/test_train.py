@@ -576,10 +576,11 @@ def test_the_peak_gate_and_its_cut_hold_their_budgets() -> None:
 
 def test_the_kept_calibration_pages_replay_training_s_tiers() -> None:
     """``train_spin_tagger(calibration=...)`` keeps the clean pages that set the tiers;
-    ``tagger_operating_point`` on them gives the trained tiers with training's budgets,
+    ``tagger.operating_point`` on them gives the trained tiers with training's budgets,
     and a refit's tiers with moved ones (what ``evaluation/spin_budgets.py`` relies on)."""
     from qualityscore.model.resources import learn_spin_resources
-    from qualityscore.model.train import tagger_operating_point, train_spin_tagger
+    from qualityscore.model.tagger import operating_point
+    from qualityscore.model.train import train_spin_tagger
 
     health = [TEXT.replace("adults", f"adults {i}") + " Bosom malignancy and sugar sickness." * (i % 5)
               for i in range(40)]
@@ -590,8 +591,8 @@ def test_the_kept_calibration_pages_replay_training_s_tiers() -> None:
     assert len(others) == 1 and len(held) > 0
     names = ("tagger_threshold", "tagger_page_gate", "tagger_strong_gate", "tagger_strong_threshold",
              "tagger_peak_gate", "tagger_peak_threshold")
-    assert tagger_operating_point(held, others) == {k: getattr(trained, k) for k in names}
+    assert operating_point(held, others) == {k: getattr(trained, k) for k in names}
     moved = {"gate_share": 0.3, "flags_per_2000_words": 30.0, "peak_share": 0.2, "peak_flags": 10.0}
     refit = train_spin_tagger(res, health, seed=0, more_clean=[health[:10]], **moved)
-    assert tagger_operating_point(held, others, **moved) == {k: getattr(refit, k) for k in names}
-    assert tagger_operating_point(held, others, **moved) != tagger_operating_point(held, others)
+    assert operating_point(held, others, **moved) == {k: getattr(refit, k) for k in names}
+    assert operating_point(held, others, **moved) != operating_point(held, others)
