@@ -2,7 +2,8 @@
 
 A finding is what a reviewer reads: a rule that fires on a reliable page is a false
 accusation even when the model's score stays `ok`. This counts, for each spin rule, the
-share of pages with at least one finding and the findings per 1,000 words, on:
+share of pages with at least one finding and the findings per 1,000 words (with a 95%
+interval from resampling whole pages), on:
 
 * sources that are clean: HealthStory stories rated 4-5 stars (never trained on), Sondhi's
   reliable pages, the project's high-quality labeled pages, held-out NIH answers, and
@@ -29,6 +30,8 @@ import random
 import time
 from collections import Counter
 from pathlib import Path
+
+import numpy as np
 
 from qualityscore import Scorer
 from qualityscore.model import corpora
@@ -67,25 +70,39 @@ def sources(data_dir: Path, nih: int, seed: int) -> dict[str, list[Page]]:
     }
 
 
+def rate_interval(per_page: np.ndarray, words: np.ndarray, *, resamples: int = 2000,
+                  seed: int = 0) -> tuple[float, float]:
+    """95% interval of findings per 1,000 words, resampling whole pages (a page's findings
+    come together: one rare term flagged at each of its mentions), percentile bootstrap."""
+    if not len(per_page):
+        return (0.0, 0.0)
+    draw = np.random.default_rng(seed).integers(0, len(per_page), size=(resamples, len(per_page)))
+    rates = 1000 * per_page[draw].sum(axis=1) / np.maximum(words[draw].sum(axis=1), 1)
+    lo, hi = np.percentile(rates, [2.5, 97.5])
+    return (round(float(lo), 3), round(float(hi), 3))
+
+
 def measure(scorer: Scorer, pages: list[Page], rules: tuple[str, ...] | None = None) -> dict[str, dict[str, float]]:
-    """Per rule: share of pages with a finding, findings per 1,000 words. ``rules``: None
-    for every rule that fires on these pages."""
-    words = 0
-    pages_with: Counter[str] = Counter()
-    count: Counter[str] = Counter()
+    """Per rule: share of pages with a finding, findings per 1,000 words and its 95%
+    page-bootstrap interval (``rate_interval``). ``rules``: None for every rule that fires
+    on these pages."""
+    words: list[int] = []
+    found: list[Counter[str]] = []
     for page in pages:
-        words += Doc(page.text).word_count
-        found = Counter(f.rule for f in scorer.signals.analyze(page).findings)
-        count.update(found)
-        pages_with.update(found.keys())
-    return {
-        rule: {
-            "pages_share": round(pages_with[rule] / max(len(pages), 1), 4),
-            "per_1000_words": round(1000 * count[rule] / max(words, 1), 3),
+        words.append(Doc(page.text).word_count)
+        found.append(Counter(f.rule for f in scorer.signals.analyze(page).findings))
+    count: Counter[str] = sum(found, Counter())
+    w = np.asarray(words, dtype=np.int64)
+    out: dict[str, dict[str, object]] = {}
+    for rule in (rules if rules is not None else sorted(count)):
+        per_page = np.asarray([f[rule] for f in found], dtype=np.int64)
+        out[rule] = {
+            "pages_share": round(int((per_page > 0).sum()) / max(len(pages), 1), 4),
+            "per_1000_words": round(1000 * count[rule] / max(int(w.sum()), 1), 3),
+            "per_1000_words_95ci": list(rate_interval(per_page, w)),
             "findings": count[rule],
         }
-        for rule in (rules if rules is not None else sorted(count))
-    } | {"_pages": {"n": len(pages), "words": words}}  # type: ignore[dict-item]
+    return out | {"_pages": {"n": len(pages), "words": int(w.sum())}}  # type: ignore[return-value]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     every = sorted({r for row in table.values() for r in row if r != "_pages"})
     for row in table.values():  # a rule that never fired on a source: 0, not absent
         for r in every:
-            row.setdefault(r, {"pages_share": 0.0, "per_1000_words": 0.0, "findings": 0})
+            row.setdefault(r, {"pages_share": 0.0, "per_1000_words": 0.0, "per_1000_words_95ci": [0.0, 0.0],
+                               "findings": 0})
     out = {
         "model_version": scorer.bundle.version,
         "clean_sources": list(CLEAN),
