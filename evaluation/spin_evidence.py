@@ -9,13 +9,18 @@ interval from resampling whole pages), on:
   reliable pages, the project's high-quality labeled pages, held-out NIH answers, and
   every held-out Cochrane plain-language summary;
 * sources that are not: Sondhi's unreliable pages, the project's low-quality labeled
-  pages, and held-out NIH answers spun with the shipped lexicon (simulated, fixed seed).
+  pages, and held-out NIH answers spun with the shipped lexicon (simulated, fixed seed);
+* and, to compare the held-out summaries with, the training-side Cochrane summaries that
+  the tagger's cuts were set on (clean, but not unseen).
 
 Run from the project root (needs ../shared/data; under two minutes):
 
     python evaluation/spin_evidence.py [--all-rules] [--model PATH] [--out evaluation/reports/spin_evidence.json]
 
 ``--all-rules`` counts every rule of every family the same way (the spin rules by default).
+The report also splits the tagger's flags per 2,000 words by the operating tier that
+makes them (``tagger_flags_per_2000_words_by_tier``: first, strong, peak; see
+``model/tagger.py``), each tier's budget being what training held it to on its clean sets.
 
 To measure an older version, run this file with that version's package first on the path:
 ``git worktree add /tmp/old <commit>`` then
@@ -38,13 +43,18 @@ from qualityscore.model import corpora
 from qualityscore.model.corpora import HIGH, LOW, project_root, stable_fraction
 from qualityscore.model.features import PageCache
 from qualityscore.model.spinner import Spinner
-from qualityscore.model.train import COCHRANE_HELDOUT_FROM, MEDQUAD_HELDOUT_FROM
+from qualityscore.model.train import COCHRANE_HELDOUT_FROM, COCHRANE_TRAIN, MEDQUAD_HELDOUT_FROM
 from qualityscore.page import Page
+from qualityscore.signals.spin import SpinResources
+from qualityscore.signals.spin_model import candidate_positions, token_features
 from qualityscore.text import Doc
 
 RULES = ("spin.substituted_term", "spin.broken_term", "spin.unlikely_word", "spin.mangled_citation")
 CLEAN = ("healthstory_4_5_stars", "sondhi_reliable", "labeled_high", "nih_heldout", "cochrane_heldout")
 SPAM = ("sondhi_unreliable", "labeled_low", "nih_heldout_spun")
+# Clean, but not unseen: the training-side summaries the tagger's cuts were set on
+# (``train.tagger_summaries``), to compare the held-out ones with.
+CALIBRATION = ("cochrane_calibration",)
 
 
 def sources(data_dir: Path, nih: int, seed: int) -> dict[str, list[Page]]:
@@ -67,6 +77,8 @@ def sources(data_dir: Path, nih: int, seed: int) -> dict[str, list[Page]]:
         "sondhi_unreliable": [cache.get(s) for s in sondhi if s.label == LOW],
         "labeled_low": [cache.get(s) for s in labeled if s.label == LOW],
         "nih_heldout_spun": [Page(text=spinner.spin(s.content, rng).text, source=s.id) for s in med],
+        "cochrane_calibration": [Page(text=s.content, source=s.id) for s in corpora.cochrane(data_dir)
+                                 if COCHRANE_TRAIN[0] <= stable_fraction(s.group) < COCHRANE_TRAIN[1]],
     }
 
 
@@ -80,6 +92,40 @@ def rate_interval(per_page: np.ndarray, words: np.ndarray, *, resamples: int = 2
     rates = 1000 * per_page[draw].sum(axis=1) / np.maximum(words[draw].sum(axis=1), 1)
     lo, hi = np.percentile(rates, [2.5, 97.5])
     return (round(float(lo), 3), round(float(hi), 3))
+
+
+def tier_of(res: SpinResources, p: float, mean: float, peak: float) -> str | None:
+    """Which operating tier makes a word of probability ``p`` a ``spin.unlikely_word``
+    finding on a page with this mean and highest probability: "first" or "strong" (the
+    page-mean tiers; the one whose cut the page gets), "peak" (only the page's-highest
+    tier reaches it), or None (not flagged)."""
+    cut = res.tagger_cut(mean, peak)
+    if cut is None or p < cut:
+        return None
+    counted = res.mean_tier_cut(mean)
+    if counted is not None and p >= counted:
+        return "first" if counted == res.tagger_threshold else "strong"
+    return "peak"
+
+
+def tier_rates(res: SpinResources, pages: list[Page]) -> dict[str, float]:
+    """Tagger flags per 2,000 words by operating tier (every word at or over its page's
+    cut; the rule itself skips the few a lexicon finding already covers)."""
+    counts = dict.fromkeys(("first", "strong", "peak"), 0)
+    words = 0
+    for page in pages:
+        doc = Doc(page.text)
+        words += doc.word_count
+        positions = candidate_positions(doc)
+        if res.tagger is None or not positions:
+            continue
+        probs = res.tagger.predict_proba(token_features(doc, positions, res.stats, res.anchors))[:, 1]
+        mean, peak = float(probs.mean()), float(probs.max())
+        for p in probs:
+            tier = tier_of(res, float(p), mean, peak)
+            if tier is not None:
+                counts[tier] += 1
+    return {k: round(2000 * v / max(words, 1), 3) for k, v in counts.items()}
 
 
 def measure(scorer: Scorer, pages: list[Page], rules: tuple[str, ...] | None = None) -> dict[str, dict[str, float]]:
@@ -119,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     scorer = Scorer.load(args.model) if args.model else Scorer.load()
     rules = None if args.all_rules else RULES
-    table = {name: measure(scorer, pages, rules) for name, pages in sources(data_dir, args.nih, args.seed).items()}
+    pages_of = sources(data_dir, args.nih, args.seed)
+    table = {name: measure(scorer, pages, rules) for name, pages in pages_of.items()}
+    res = scorer.bundle.resources()
+    tiers = {name: tier_rates(res, pages) for name, pages in pages_of.items()}
     every = sorted({r for row in table.values() for r in row if r != "_pages"})
     for row in table.values():  # a rule that never fired on a source: 0, not absent
         for r in every:
@@ -129,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         "model_version": scorer.bundle.version,
         "clean_sources": list(CLEAN),
         "spam_sources": list(SPAM),
+        "calibration_sources": list(CALIBRATION),
         "sources": table,
+        "tagger_flags_per_2000_words_by_tier": tiers,
         "seconds": round(time.time() - t0, 1),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
