@@ -95,3 +95,11 @@ def test_flags_are_counted_per_corpus_when_the_dump_names_it(stacking) -> None: 
     out = stacking.summary([stacking.replay(fold, stacking.tier_flagger(TIERS))])
     assert out["flags_per_2000_words_by_corpus"] == {"medquad": 0.0, "cochrane_pls": 60.0}
     assert "flags_per_2000_words_by_corpus" not in stacking.summary([stacking.replay(_fold(), stacking.tier_flagger(TIERS))])
+
+
+def test_the_stage_is_fitted_on_untouched_pages_only_when_asked(stacking) -> None:  # type: ignore[no-untyped-def]
+    fold = _fold()  # two untouched pages of 4 words, one spun page of 4
+    X, y = stacking._rows([fold])
+    assert X.shape[0] == 4 and y.tolist() == [1.0, 0.0, 1.0, 0.0]
+    X, y = stacking._rows([fold], with_clean=True)
+    assert X.shape[0] == 12 and y.sum() == 2
