@@ -180,16 +180,15 @@ def lm_pages(pages: list[dict], scorer: WordScorer) -> list[dict]:
     return out
 
 
-def _fit(folds: list[dict], clean_pages: list[tuple[int, int]] = ()):  # type: ignore[no-untyped-def,assignment]
-    """Fitted on the folds' spun pages (their other words the negatives) and the untouched
-    pages ``clean_pages`` names, (fold, page). Never on the untouched pages the cut is then
-    set on: a model scores the pages it was fitted on lower than new ones (a first run that
-    did held its cut at 4% of those pages and flagged 12% of new ones)."""
+def _fit(spun: list[dict], clean: list[dict]):  # type: ignore[no-untyped-def]
+    """Fitted on spun pages (their other words the negatives) and the untouched pages
+    ``clean``, never those the cut is then set on: a model scores the pages it was fitted
+    on lower than new ones (a first run that did held its cut at 4% of those pages and
+    flagged 12% of new ones)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    X = [s["X"] for f in folds for s in f["spun"]] + [folds[j]["clean"][i]["X"] for j, i in clean_pages]
-    y = [(s["span_of_word"] >= 0).astype(float) for f in folds for s in f["spun"]]
-    y += [np.zeros(len(folds[j]["clean"][i]["X"])) for j, i in clean_pages]
+    X = [p["X"] for p in spun] + [c["X"] for c in clean]
+    y = [(p["span_of_word"] >= 0).astype(float) for p in spun] + [np.zeros(len(c["X"])) for c in clean]
     return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.08, max_leaf_nodes=31,
                                           min_samples_leaf=100, random_state=0).fit(np.vstack(X), np.concatenate(y))
 
@@ -287,19 +286,20 @@ def main(argv: list[str] | None = None) -> int:
     alone, union, cuts, aucs = [], [], {"alone": [], "union": []}, []
     for k in range(len(folds)):
         others = [j for j in range(len(folds)) if j != k]
-        # --fit-on spun: every untouched page sets the cut; half: even ones fit, odd ones cut
-        step = 2 if args.fit_on == "half" else 1
-        fit_clean = [(n, i) for n, j in enumerate(others) for i in range(0, len(lm[j]["clean"]), 2)] if step == 2 else []
-        cut_pages = [(j, i) for j in others for i in range(step - 1, len(lm[j]["clean"]), step)]
-        model = _fit([lm[j] for j in others], fit_clean)
+        # (fold, page) of the other folds' untouched pages: with --fit-on half the even ones
+        # are fitted on and the odd ones set the cut; with spun every one sets the cut.
+        pages = [(j, i) for j in others for i in range(len(lm[j]["clean"]))]
+        fit_pages = [(j, i) for j, i in pages if args.fit_on == "half" and i % 2 == 0]
+        cut_pages = [(j, i) for j, i in pages if (j, i) not in set(fit_pages)]
+        model = _fit([s for j in others for s in lm[j]["spun"]], [lm[j]["clean"][i] for j, i in fit_pages])
         aucs.append(_word_auc(model, lm[k]))
         clean_scores = [_scores(model, lm[j]["clean"][i]["X"]) for j, i in cut_pages]
         words = [int(folds[j]["clean"][i]["words"]) for j, i in cut_pages]
+        flags = {j: tier_flagger(folds[j]["tiers"]) for j in others}
         shipped = []
         for j, i in cut_pages:
             c = folds[j]["clean"][i]
-            flag = tier_flagger(folds[j]["tiers"])
-            shipped.append((int(flag(c["probs"]).sum()) if len(c["probs"]) else 0) + int(c["other_findings"]))
+            shipped.append((int(flags[j](c["probs"]).sum()) if len(c["probs"]) else 0) + int(c["other_findings"]))
         cut_alone = pick_cut(clean_scores, [0] * len(words), words, max_fpr=0.04, max_flags=0.75)
         cut_union = pick_cut(clean_scores, shipped, words, max_fpr=0.05, max_flags=0.999)
         cuts["alone"].append(cut_alone)

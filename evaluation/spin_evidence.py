@@ -43,10 +43,10 @@ from qualityscore.model import corpora
 from qualityscore.model.corpora import HIGH, LOW, project_root, stable_fraction
 from qualityscore.model.features import PageCache
 from qualityscore.model.spinner import Spinner
+from qualityscore.model.tagger import page_probabilities
 from qualityscore.model.train import COCHRANE_HELDOUT_FROM, COCHRANE_TRAIN, MEDQUAD_HELDOUT_FROM
 from qualityscore.page import Page
 from qualityscore.signals.spin import SpinResources
-from qualityscore.signals.spin_model import candidate_positions, token_features
 from qualityscore.text import Doc
 
 RULES = ("spin.substituted_term", "spin.broken_term", "spin.unlikely_word", "spin.mangled_citation")
@@ -112,14 +112,13 @@ def tier_rates(res: SpinResources, pages: list[Page]) -> dict[str, float]:
     """Tagger flags per 2,000 words by operating tier (every word at or over its page's
     cut; the rule itself skips the few a lexicon finding already covers)."""
     counts = dict.fromkeys(("first", "strong", "peak"), 0)
-    words = 0
-    for page in pages:
-        doc = Doc(page.text)
-        words += doc.word_count
-        positions = candidate_positions(doc)
-        if res.tagger is None or not positions:
+    if res.tagger is None:
+        return {k: 0.0 for k in counts}
+    probs_of = page_probabilities(res.tagger, [page.text for page in pages], res.stats, res.anchors)
+    words = sum(w for _, w in probs_of)
+    for probs, _ in probs_of:
+        if not len(probs):
             continue
-        probs = res.tagger.predict_proba(token_features(doc, positions, res.stats, res.anchors))[:, 1]
         mean, peak = float(probs.mean()), float(probs.max())
         for p in probs:
             tier = tier_of(res, float(p), mean, peak)

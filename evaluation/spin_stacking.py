@@ -6,10 +6,11 @@ whether a learned rule does better: a per-word classifier over the word's probab
 and its page's (mean, median, top-5 mean, the highest *other* word, how many words pass
 0.5 / 0.3 / 0.1, the word's rank, the page's length), fitted on the spun pages and half
 the untouched pages of the other folds of ``spin_heldout.py`` (other held-out terms,
-other pages), its cut set on those folds' other untouched half (``--fit-on spun``: the
-spun pages alone, the cut on all the untouched ones; ``--fit-on all``: fitted on the
-untouched pages the cut is set on as well, as the first version was) to the same targets the tiers were chosen for
-(document FPR <= 4%, <= 0.75 flags per 2,000 words), scored on the fold left out.
+other pages), its cut set on those folds' other untouched half to the same targets the
+tiers were chosen for (document FPR <= 4%, <= 0.75 flags per 2,000 words), scored on the
+fold left out. ``--fit-on spun``: fitted on the spun pages alone, the cut set on all the
+untouched ones; ``--fit-on all``: fitted on the untouched pages the cut is set on as well,
+as the first version was.
 
 It reads a dump written by ``spin_heldout.py --dump`` (every page's tagger probabilities
 per fold) and first replays the shipped tiers on it, which must reproduce that run's span
@@ -121,9 +122,9 @@ def page_features(p: np.ndarray) -> np.ndarray:
 
 def _rows(folds: list[dict], *, with_clean: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Rows to fit a second stage on: the spun pages' words (the other words of a spun page
-    are its negatives), and with ``with_clean`` the untouched pages' words too. Those are
-    the pages ``pick_cut`` sets the cut on, and a model fitted on them scores them lower
-    than pages it has not seen, so the cut does not hold on new pages (as fitted before
+    are its negatives), and with ``with_clean`` the untouched pages' words too. Never pass
+    the untouched pages ``pick_cut`` then sets the cut on: a model scores the pages it was
+    fitted on lower than new ones, so the cut does not hold on new pages (as fitted before
     2026-12-08: boosted trees held to 4% on the other folds flagged 8.5% of the new one)."""
     X, y = [], []
     for f in folds:
