@@ -17,8 +17,8 @@ import pytest
 from qualityscore import Scorer
 from qualityscore.model import corpora
 from qualityscore.model.corpora import HIGH, LOW, default_data_dir, stable_fraction
-from qualityscore.model.features import page_of
 from qualityscore.page import Page
+from qualityscore.signals import Analysis
 
 DATA = default_data_dir()
 needs_corpora = pytest.mark.skipif(
@@ -26,25 +26,44 @@ needs_corpora = pytest.mark.skipif(
     reason=f"Sondhi and HealthStory not found under {DATA} (set QUALITYSCORE_DATA)",
 )
 
-def _page_shares(scorer: Scorer, pages: list[Page]) -> Counter[str]:
+def _shares(analyses: list[Analysis]) -> Counter[str]:
+    """The share of the analysed pages on which each rule quotes evidence against the page."""
     shares: Counter[str] = Counter()
-    for page in pages:
-        rules = {f.rule for f in scorer.signals.analyze(page).findings if f.weight > 0}
-        shares.update(rules)
-    return Counter({rule: n / len(pages) for rule, n in shares.items()})
+    for analysis in analyses:
+        shares.update({f.rule for f in analysis.findings if f.weight > 0})
+    return Counter({rule: n / len(analyses) for rule, n in shares.items()})
+
+
+def _page_shares(scorer: Scorer, pages: list[Page]) -> Counter[str]:
+    return _shares([scorer.signals.analyze(page) for page in pages])
+
+
+# ``scorer`` is the session's shipped model (tests/conftest.py): Scorer.load(), as this
+# module loaded for itself before it shared Sondhi's analyses with test_sondhi_corpus.py.
 
 
 @pytest.fixture(scope="module")
-def scorer() -> Scorer:
-    return Scorer.load()
+def sondhi_shares(scorer: Scorer, sondhi_run) -> dict[int, Counter[str]]:  # type: ignore[no-untyped-def]
+    """Each rule's share of Sondhi's reliable (HIGH) and unreliable (LOW) pages.
+
+    The analyses are those that scoring each page made in ``sondhi_run`` (tests/conftest.py,
+    shared with extract/test_sondhi_corpus.py): the page is ``page_of(s)``, the same Page
+    (Sondhi's samples are HTML), and ``scorer.signals.analyze`` of it. A page refused before
+    analysis (no visible text) is analysed here, as every page was before."""
+    by_label: dict[int, list[Analysis]] = {HIGH: [], LOW: []}
+    for s, page, analysis in zip(sondhi_run.samples, sondhi_run.pages, sondhi_run.analyses, strict=True):
+        assert s.is_html, s.id  # so page_of(s) is page_from_string(..., is_html=True), this page
+        by_label[s.label].append(analysis if analysis is not None else scorer.signals.analyze(page))  # type: ignore[index]
+    return {label: _shares(analyses) for label, analyses in by_label.items()}
 
 
 @pytest.fixture(scope="module")
-def sondhi_shares(scorer: Scorer) -> dict[int, Counter[str]]:
-    by_label: dict[int, list[Page]] = {HIGH: [], LOW: []}
-    for s in corpora.sondhi(DATA):
-        by_label[s.label].append(page_of(s))  # type: ignore[index]
-    return {label: _page_shares(scorer, pages) for label, pages in by_label.items()}
+def good_news_shares(scorer: Scorer) -> Counter[str]:
+    """Each rule's share of the first 300 HealthStory stories rated 4-5 stars (a fixed
+    order), analysed once for the two tests that read different rules off them."""
+    stories = [s for s in corpora.healthstory(DATA) if (s.rating or 0) >= 4]
+    stories.sort(key=lambda s: stable_fraction("evidence/" + s.id))
+    return _page_shares(scorer, [Page(text=s.content, source=s.id) for s in stories[:300]])
 
 
 # The per-token spin tagger's rule is held to its own target, spun text, below: Sondhi's
@@ -87,22 +106,17 @@ def test_the_spin_tagger_quotes_spun_text_far_more_than_reliable_pages(scorer: S
 
 
 @needs_corpora
-def test_lexicon_swaps_are_rare_on_reliable_pages_and_news(scorer: Scorer, sondhi_shares) -> None:  # type: ignore[no-untyped-def]
+def test_lexicon_swaps_are_rare_on_reliable_pages_and_news(sondhi_shares, good_news_shares) -> None:  # type: ignore[no-untyped-def]
     rule = "spin.substituted_term"
     assert sondhi_shares[HIGH][rule] <= 0.05  # 1.7% now; 10.6% before the slot rule
     assert sondhi_shares[LOW][rule] >= 2 * sondhi_shares[HIGH][rule]
-    stories = [s for s in corpora.healthstory(DATA) if (s.rating or 0) >= 4]
-    stories.sort(key=lambda s: stable_fraction("evidence/" + s.id))
-    shares = _page_shares(scorer, [Page(text=s.content, source=s.id) for s in stories[:300]])
-    assert shares[rule] <= 0.15  # 7% of all 615 now; 40% before
+    assert good_news_shares[rule] <= 0.15  # 7% of all 615 now; 40% before
 
 
 @needs_corpora
-def test_reported_research_is_not_an_unsupported_claim(scorer: Scorer) -> None:
+def test_reported_research_is_not_an_unsupported_claim(good_news_shares) -> None:  # type: ignore[no-untyped-def]
     """News cites by naming its source ("researchers at the University of Leeds found",
     "published in the journal Neurology"), not by reference markers."""
-    stories = [s for s in corpora.healthstory(DATA) if (s.rating or 0) >= 4]
-    stories.sort(key=lambda s: stable_fraction("evidence/" + s.id))
-    shares = _page_shares(scorer, [Page(text=s.content, source=s.id) for s in stories[:300]])
+    shares = good_news_shares
     assert shares["citation.unsupported_research_claim"] <= 0.42  # 36% of these 300 now, 50% of all 615 before
     assert shares["citation.unsupported_statistic"] <= 0.66  # 63% of these 300 now, 72% without named sources

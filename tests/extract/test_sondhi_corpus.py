@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qualityscore.model.corpora import default_data_dir, sondhi
+from qualityscore.model.corpora import default_data_dir
 
 DATA = default_data_dir()
 pytestmark = pytest.mark.skipif(
@@ -12,15 +12,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_every_sondhi_page_extracts_and_scores(scorer) -> None:  # type: ignore[no-untyped-def]
-    from qualityscore.extract.sources import page_from_string
-
-    samples = list(sondhi(DATA))
+def test_every_sondhi_page_extracts_and_scores(sondhi_run) -> None:  # type: ignore[no-untyped-def]
+    # sondhi_run (tests/conftest.py) extracts each page with
+    # page_from_string(s.content, source=s.id, is_html=True) and scores it alone with
+    # scorer.score_pages_isolated([page]), once per session (test_evidence_direction.py
+    # reads the same run's analyses).
+    samples = sondhi_run.samples
     assert len(samples) == 360
     empty = 0
-    for s in samples:
-        page = page_from_string(s.content, source=s.id, is_html=True)
-        result = scorer.score_pages_isolated([page])[0]
+    for s, page, result in zip(samples, sondhi_run.pages, sondhi_run.results, strict=True):
         if not page.text.strip():
             # Nothing visible to read: refused as input.empty, never scored.
             empty += 1

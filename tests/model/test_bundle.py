@@ -29,6 +29,16 @@ def shipped(request: pytest.FixtureRequest) -> Bundle:
     return bundle
 
 
+@pytest.fixture(scope="module")
+def saved(shipped: Bundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each shipped bundle saved again as its own kind of file, once: test_round_trip loads
+    the file and test_truncated_file_is_a_clear_error loads half a copy of it (saving the
+    skops file takes about 6 s, and both tests saved the same bundle to the same kind of file)."""
+    path = tmp_path_factory.mktemp("saved") / ("m" + shipped.suffix)  # type: ignore[attr-defined]
+    save_bundle(shipped, path)
+    return path
+
+
 def test_scorer_loads_the_runtime_file_by_default() -> None:
     assert default_model_path().suffix == ".npz"
     assert type(load_bundle().model).__name__ == "CompiledVote"
@@ -47,18 +57,15 @@ def test_shipped_model_carries_its_metadata(shipped: Bundle) -> None:
     assert 0 <= th["reject_below"] <= th["review_below"] <= 100
 
 
-def test_round_trip(tmp_path: Path, shipped: Bundle) -> None:
-    path = tmp_path / ("m" + shipped.suffix)  # type: ignore[attr-defined]
-    save_bundle(shipped, path)
-    again = load_bundle(path)
+def test_round_trip(saved: Path, shipped: Bundle) -> None:
+    again = load_bundle(saved)
     assert again.metadata == shipped.metadata
     assert again.spin_resources == shipped.spin_resources
 
 
-def test_truncated_file_is_a_clear_error(tmp_path: Path, shipped: Bundle) -> None:
-    path = tmp_path / ("m" + shipped.suffix)  # type: ignore[attr-defined]
-    save_bundle(shipped, path)
-    data = path.read_bytes()
+def test_truncated_file_is_a_clear_error(tmp_path: Path, saved: Path) -> None:
+    path = tmp_path / saved.name  # the saved file stays whole for test_round_trip
+    data = saved.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelError) as exc:
         load_bundle(path)
