@@ -184,6 +184,7 @@ def load_bundle(path: str | Path | None = None, *, trust_pickle: bool = False) -
 
         if is_runtime_file(p):
             return _load_runtime(p)
+        _require_readable_zip(p)
     if not head.startswith(b"PK"):
         if _looks_like_pickle(head):
             if not trust_pickle:
@@ -224,6 +225,24 @@ def load_bundle(path: str | Path | None = None, *, trust_pickle: bool = False) -
                     health_stats=health_stats, spin_tagger=spin_tagger)
     check_compatible(bundle, p)
     return bundle
+
+
+def _require_readable_zip(p: Path) -> None:
+    """Both model formats are zip archives (``.npz``, ``.skops``). One that starts like a zip
+    but cannot be opened as one (cut short in a download or a copy) is named as damaged
+    here, in the words of either format, before skops is imported to read it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(p):
+            pass
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ModelError(
+            f"{p} is damaged: it starts like a model file (a zip archive, .npz or .skops) but cannot "
+            f"be read as one ({type(exc).__name__}: {exc}); it may have been cut short. "
+            "Re-download or retrain the model.",
+            type="model.corrupt",
+        ) from exc
 
 
 def _untrusted(p: Path) -> ModelError:

@@ -70,6 +70,8 @@ def test_truncated_file_is_a_clear_error(tmp_path: Path, saved: Path) -> None:
     with pytest.raises(ModelError) as exc:
         load_bundle(path)
     assert exc.value.type == "model.corrupt"
+    # Named as damaged in either format's words: a cut-short .npz is no "skops archive".
+    assert "is damaged" in str(exc.value) and "cut short" in str(exc.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:
