@@ -14,8 +14,8 @@ matrix product, about 5 ms a page) and appends four columns to every tagger row:
 * ``mode_rank``: log(1 + number of vocabulary words the model prefers to the word there);
 * ``mode_margin``: the best word's score minus the second best's (how sure the slot is).
 
-Then it runs ``spin_heldout.py`` with the arguments given, as ``thesaurus_probe.py``
-does, and records what it added in the report (``slot_mode_probe``).
+Then it runs ``spin_heldout.py`` with the arguments given (``probe_columns.py``) and
+records what it added in the report (``slot_mode_probe``).
 
 Run from the project root (needs ../shared/data; about six minutes):
 
@@ -24,7 +24,6 @@ Run from the project root (needs ../shared/data; about six minutes):
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -32,17 +31,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import spin_heldout
-import thesaurus_probe
+import probe_columns
 
-from qualityscore.model import tagger as tagger_module
-from qualityscore.signals import spin as spin_module
-from qualityscore.signals import spin_model
 from qualityscore.signals.spin_model import _context_inputs, context_vectors
 
 EXTRA = ("mode_gap", "mode_gap_rel", "mode_rank", "mode_margin")
 DEFAULT_OUT = Path("evaluation/reports/slot_mode_probe.json")
-_original = spin_model.token_features
 _tables: dict[int, tuple[object, np.ndarray, np.ndarray]] = {}
 
 
@@ -86,30 +80,12 @@ def extra_columns(doc, positions, stats) -> np.ndarray:  # type: ignore[no-untyp
     return out
 
 
-def token_features(doc, positions, stats, anchors):  # type: ignore[no-untyped-def]
-    X = _original(doc, positions, stats, anchors)
-    if not len(positions):
-        return np.zeros((0, X.shape[1] + len(EXTRA)))
-    return np.column_stack([X, extra_columns(doc, list(positions), stats)])
-
-
-def patch() -> None:
-    for module in (spin_model, tagger_module, spin_module, spin_heldout):
-        module.token_features = token_features  # type: ignore[attr-defined]
+token_features = probe_columns.with_columns(extra_columns, len(EXTRA))
 
 
 def main(argv: list[str] | None = None) -> int:
-    rest = list(sys.argv[1:] if argv is None else argv)
-    if not any(a == "--out" or a.startswith("--out=") for a in rest):
-        rest = [*rest, "--out", str(DEFAULT_OUT)]  # never over the shipped spin_heldout.json
-    patch()
-    code = spin_heldout.main(rest)
-    out = thesaurus_probe.spin_heldout_out(rest)
-    if code == 0 and out.exists():
-        report = json.loads(out.read_text("utf-8"))
-        report["slot_mode_probe"] = {"columns": list(EXTRA)}
-        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return code
+    return probe_columns.run(sys.argv[1:] if argv is None else argv, token_features, default_out=DEFAULT_OUT,
+                             key="slot_mode_probe", info=lambda: {"columns": list(EXTRA)})
 
 
 if __name__ == "__main__":

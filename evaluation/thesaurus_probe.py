@@ -18,9 +18,9 @@ thesaurus file holds. ``--thesaurus full`` reads both halves of ``mythes-en-us``
 package must be installed): four times the lexicon's swaps run back, but then
 ``foreign_spinner.py``'s held-out half is no longer unseen.
 
-The probe appends the columns below to every tagger row (``token_features`` patched in
-every module that calls it), then runs ``spin_heldout.py`` with the arguments given, so
-its report is comparable to the shipped one run by the same script:
+The probe appends the columns below to every tagger row and runs ``spin_heldout.py`` with
+the arguments given (``probe_columns.py``), so its report is comparable to the shipped one
+run by the same script:
 
 * ``thes_n``: log(1 + number of candidate originals in the statistics' vocabulary);
 * ``thes_gap``: the best candidate's context-model score minus the word's own (NaN
@@ -46,18 +46,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import spin_heldout
+import probe_columns
 
-from qualityscore.model import tagger as tagger_module
-from qualityscore.signals import spin as spin_module
-from qualityscore.signals import spin_model
 from qualityscore.signals.spin_model import _context_inputs, context_vectors
 from qualityscore.thesaurus import load_thesaurus, spinner_choices
 
 EXTRA = ("thes_n", "thes_gap", "thes_gap_rel", "thes_zipf_gain")
 MAX_CANDIDATES = 16
 DEFAULT_OUT = Path("evaluation/reports/thesaurus_probe.json")
-_original = spin_model.token_features
 _thesaurus = load_thesaurus
 _inverse_cache: dict[int, tuple[object, dict[str, np.ndarray]]] = {}
 
@@ -116,16 +112,7 @@ def extra_columns(doc, positions, stats) -> np.ndarray:  # type: ignore[no-untyp
     return out
 
 
-def token_features(doc, positions, stats, anchors):  # type: ignore[no-untyped-def]
-    X = _original(doc, positions, stats, anchors)
-    if not len(positions):
-        return np.zeros((0, X.shape[1] + len(EXTRA)))
-    return np.column_stack([X, extra_columns(doc, list(positions), stats)])
-
-
-def patch() -> None:
-    for module in (spin_model, tagger_module, spin_module, spin_heldout):
-        module.token_features = token_features  # type: ignore[attr-defined]
+token_features = probe_columns.with_columns(extra_columns, len(EXTRA))
 
 
 def full_thesaurus() -> dict[str, tuple[str, ...]]:
@@ -158,7 +145,6 @@ def lexicon_coverage(thesaurus: dict[str, tuple[str, ...]]) -> dict[str, float |
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import json
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], add_help=False)
     ap.add_argument("--thesaurus", choices=("packaged", "full"), default="packaged",
@@ -168,28 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     global _thesaurus
     if args.thesaurus == "full":
         _thesaurus = full_thesaurus
-    if not any(a == "--out" or a.startswith("--out=") for a in rest):
-        rest = [*rest, "--out", str(DEFAULT_OUT)]  # never over the shipped spin_heldout.json
-    patch()
-    code = spin_heldout.main(rest)
-    out = spin_heldout_out(rest)
-    if code == 0 and out.exists():  # say in the report what the probe added
-        report = json.loads(out.read_text("utf-8"))
-        report["thesaurus_probe"] = {"thesaurus": args.thesaurus, "columns": list(EXTRA),
-                                     "max_candidates": MAX_CANDIDATES,
-                                     "lexicon_coverage": lexicon_coverage(_thesaurus())}
-        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return code
-
-
-def spin_heldout_out(argv: list[str]) -> Path:
-    """Where ``spin_heldout.main(argv)`` writes its report."""
-    for i, a in enumerate(argv):
-        if a == "--out" and i + 1 < len(argv):
-            return Path(argv[i + 1])
-        if a.startswith("--out="):
-            return Path(a.split("=", 1)[1])
-    return Path("evaluation/reports/spin_heldout.json")
+    return probe_columns.run(rest, token_features, default_out=DEFAULT_OUT, key="thesaurus_probe",
+                             info=lambda: {"thesaurus": args.thesaurus, "columns": list(EXTRA),
+                                           "max_candidates": MAX_CANDIDATES,
+                                           "lexicon_coverage": lexicon_coverage(_thesaurus())})
 
 
 if __name__ == "__main__":

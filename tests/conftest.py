@@ -18,6 +18,15 @@ def scorer():
 
 
 @pytest.fixture(scope="session")
+def spin_stats(scorer):  # type: ignore[no-untyped-def]
+    """The shipped model's clean-health statistics (with its model of words in context)."""
+    spin = next(f for f in scorer.signals.families if type(f).__name__ == "SpinSignals")
+    if spin.spin_resources.stats.context is None:
+        pytest.skip("the shipped model has no context model")
+    return spin.spin_resources.stats
+
+
+@pytest.fixture(scope="session")
 def spun_html() -> str:
     return (EXAMPLES / "spun-remedy.html").read_text("utf-8")
 
