@@ -8,8 +8,10 @@ several use both cores: two at once only slows both), stops at the first that fa
 says how to resume from it. The last step checks the README's figures against the new
 reports (``tests/test_readme.py``); a failure there names each figure to update.
 
-Run from the project root (needs ../shared/data; about an hour, with ``--train`` an hour
-and six minutes, on this 2-core machine):
+Run from the project root (needs ../shared/data). Without ``--train`` it took 49 minutes
+on this 2-core machine (2026-12-08, on the shipped model: every report came out the same
+to the digit, only run times and timestamps differed); ``qualityscore train`` adds about
+six:
 
     python evaluation/after_retrain.py [--train] [--from STEP] [--only STEP ...] [--dry-run]
                                        [--log FILE.json]
