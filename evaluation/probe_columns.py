@@ -27,6 +27,25 @@ _ORIGINAL = spin_model.token_features
 ExtraColumns = Callable[[Any, list[int], Any], np.ndarray]
 
 
+_CACHE: dict[tuple[str, int], tuple[object, Any]] = {}
+
+
+def per_stats(name: str, stats: Any, build: Callable[[Any], Any]) -> Any:
+    """``build(stats)``, made once per statistics object (a probe's lookup tables)."""
+    cached = _CACHE.get((name, id(stats)))
+    if cached is None or cached[0] is not stats:
+        cached = (stats, build(stats))
+        _CACHE[(name, id(stats))] = cached
+    return cached[1]
+
+
+def own_scores(model: Any, h: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """The context model's score of each word (its vocabulary rows ``words``) in its slot
+    (context vectors ``h``), on the scale of ``HealthStats.context_table``'s rows: the
+    slot's normaliser left out, so that the two subtract."""
+    return np.einsum("ij,ij->i", h, model.output_vectors(words)) + model._bias[words]
+
+
 def with_columns(extra_columns: ExtraColumns, n_extra: int) -> Callable[..., np.ndarray]:
     """``token_features`` with ``extra_columns``' ``n_extra`` columns appended."""
 

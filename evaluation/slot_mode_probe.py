@@ -37,20 +37,19 @@ from qualityscore.signals.spin_model import _context_inputs, context_vectors
 
 EXTRA = ("mode_gap", "mode_gap_rel", "mode_rank", "mode_margin")
 DEFAULT_OUT = Path("evaluation/reports/slot_mode_probe.json")
-_tables: dict[int, tuple[object, np.ndarray, np.ndarray]] = {}
 
 
 def vocabulary_table(stats) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
     """The output vectors and biases of every statistics word the context model can score
-    and that may be suggested (``HealthStats.context_table``'s finite rows)."""
-    cached = _tables.get(id(stats))
-    if cached is not None and cached[0] is stats:
-        return cached[1], cached[2]
-    table, bias = stats.context_table()
-    ok = np.isfinite(bias)
-    out = (np.ascontiguousarray(table[ok]), bias[ok].astype(np.float32))
-    _tables[id(stats)] = (stats, *out)
-    return out
+    and that may be suggested (``HealthStats.context_table``'s finite rows), built once per
+    statistics object."""
+
+    def build(stats):  # type: ignore[no-untyped-def]
+        table, bias = stats.context_table()
+        ok = np.isfinite(bias)
+        return np.ascontiguousarray(table[ok]), bias[ok].astype(np.float32)
+
+    return probe_columns.per_stats("vocabulary", stats, build)
 
 
 def extra_columns(doc, positions, stats) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -68,7 +67,7 @@ def extra_columns(doc, positions, stats) -> np.ndarray:  # type: ignore[no-untyp
     h = context_vectors(doc, p, stats)
     table, bias = vocabulary_table(stats)
     w = ids[p]
-    own = np.einsum("ij,ij->i", h, model.output_vectors(w)) + model._bias[w]
+    own = probe_columns.own_scores(model, h, w)
     scores = h @ table.T + bias  # (positions, vocabulary)
     top2 = -np.partition(-scores, 1, axis=1)[:, :2]
     best = top2.max(axis=1)

@@ -55,30 +55,29 @@ EXTRA = ("thes_n", "thes_gap", "thes_gap_rel", "thes_zipf_gain")
 MAX_CANDIDATES = 16
 DEFAULT_OUT = Path("evaluation/reports/thesaurus_probe.json")
 _thesaurus = load_thesaurus
-_inverse_cache: dict[int, tuple[object, dict[str, np.ndarray]]] = {}
 
 
 def inverse_index(stats) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
-    """Word -> statistics rows of the training-half headwords that list it as a one-word
-    synonym, commonest in clean health text first, at most ``MAX_CANDIDATES``; only
-    headwords the context model can score (``HealthStats.context_table``)."""
-    cached = _inverse_cache.get(id(stats))
-    if cached is not None and cached[0] is stats:
-        return cached[1]
-    _, bias = stats.context_table()
-    inv: dict[str, list[int]] = {}
-    for head, syns in _thesaurus().items():
-        row = stats.index.get(head, -1)
-        if row < 0 or not np.isfinite(bias[row]):
-            continue
-        for s in syns:
-            if " " not in s:
-                inv.setdefault(s, []).append(row)
-    counts = stats.counts
-    out = {w: np.asarray(sorted(rows, key=lambda r: -int(counts[r]))[:MAX_CANDIDATES], dtype=np.int64)
-           for w, rows in inv.items()}
-    _inverse_cache[id(stats)] = (stats, out)
-    return out
+    """Word -> statistics rows of the thesaurus's headwords (the training half unless
+    ``--thesaurus full``) that list it as a one-word synonym, commonest in clean health
+    text first, at most ``MAX_CANDIDATES``; only headwords the context model can score
+    (``HealthStats.context_table``). Built once per statistics object."""
+
+    def build(stats):  # type: ignore[no-untyped-def]
+        _, bias = stats.context_table()
+        inv: dict[str, list[int]] = {}
+        for head, syns in _thesaurus().items():
+            row = stats.index.get(head, -1)
+            if row < 0 or not np.isfinite(bias[row]):
+                continue
+            for s in syns:
+                if " " not in s:
+                    inv.setdefault(s, []).append(row)
+        counts = stats.counts
+        return {w: np.asarray(sorted(rows, key=lambda r: -int(counts[r]))[:MAX_CANDIDATES], dtype=np.int64)
+                for w, rows in inv.items()}
+
+    return probe_columns.per_stats("inverse", stats, build)
 
 
 def extra_columns(doc, positions, stats) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -98,7 +97,7 @@ def extra_columns(doc, positions, stats) -> np.ndarray:  # type: ignore[no-untyp
     h = context_vectors(doc, pos, stats)
     table, bias = stats.context_table()
     w = ids[pos]
-    own = np.einsum("ij,ij->i", h, model.output_vectors(w)) + model._bias[w]
+    own = probe_columns.own_scores(model, h, w)
     zipfs = stats.zipfs
     for i, j in enumerate(rows):
         c = cands[j]
