@@ -49,12 +49,14 @@ class _Commands(click.Group):
     code and one line, never click's "Aborted!" and exit 1 (which ``--fail-on`` uses)."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
-        import errno
         import os
 
+        if sys.stderr is None:  # started with stderr closed (2>&-): its messages go nowhere
+            sys.stderr = open(os.devnull, "w")  # lives as long as the process
         try:
             result = super().invoke(ctx)
-            sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a full disk or closed pipe shows here, not at exit
             return result
         except KeyboardInterrupt:
             click.echo("\nqualityscore: interrupted", err=True)
@@ -65,11 +67,26 @@ class _Commands(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(EXIT_BROKEN_PIPE)
         except OSError as exc:
-            if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EFBIG):
+            # Writing the output failed: a full disk, a read-only or forbidden folder.
+            if exc.errno not in _OUTPUT_ERRNOS:
                 raise
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            click.echo(f"qualityscore: error: cannot write the output: {exc.strerror}", err=True)
+            try:  # keep Python's own flush at exit from failing again on stdout
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (AttributeError, OSError, ValueError):  # no stdout, or not a real file
+                pass
+            where = f" {exc.filename}" if exc.filename else ""
+            click.echo(f"qualityscore: error: cannot write the output{where}: {exc.strerror}", err=True)
             sys.exit(EXIT_INPUT_ERROR)
+
+
+def _output_errnos() -> frozenset[int]:
+    import errno
+
+    names = ("ENOSPC", "EIO", "EFBIG", "EROFS", "EACCES", "EPERM", "EDQUOT")
+    return frozenset(getattr(errno, n) for n in names if hasattr(errno, n))
+
+
+_OUTPUT_ERRNOS = _output_errnos()
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,6 +141,9 @@ def score(
     reject) and the evidence behind it. An input that cannot be read is reported as an
     error on its own line and the others are still scored (exit code 2).
     """
+    if sys.stdout is None:  # started with stdout closed (>&-): every result would be lost
+        click.echo("qualityscore: error: standard output is closed: nowhere to write the results", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
     scorer = _load_scorer(
         model, trust_model, review_below=review_below, reject_below=reject_below,
         allow_private=allow_private or None, language_check=False if any_language else None,

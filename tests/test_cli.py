@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +153,23 @@ def test_a_short_page_goes_to_review_unless_min_words_says_otherwise(tmp_path: P
     table = run("score", str(snippet)).output
     assert "input.short_text" in table
     assert run("score", "--min-words", "-1", str(snippet)).exit_code == 2  # a usage error
+
+
+def test_closed_standard_streams_give_one_line_and_an_exit_code_not_a_traceback(tmp_path: Path) -> None:
+    """Started with stdout closed (`>&-`), `score` has nowhere to put its results: it says
+    so and exits 2. Started with stderr closed (`2>&-`), `batch` still writes its output."""
+    import subprocess
+
+    page = tmp_path / "page.txt"
+    page.write_text("Blood pressure is the force of blood against the walls of the arteries. " * 5, "utf-8")
+    qs = f"{shlex.quote(sys.executable)} -m qualityscore"
+    proc = subprocess.run(["bash", "-c", f"{qs} score --format json {shlex.quote(str(page))} >&-"],
+                          capture_output=False, stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr == "qualityscore: error: standard output is closed: nowhere to write the results\n"
+    queue, out = tmp_path / "q.jsonl", tmp_path / "out.jsonl"
+    queue.write_text(json.dumps({"id": "a", "text": page.read_text("utf-8")}) + "\n", "utf-8")
+    proc = subprocess.run(["bash", "-c", f"{qs} batch {shlex.quote(str(queue))} -o {shlex.quote(str(out))} 2>&-"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+    assert [json.loads(line)["id"] for line in out.read_text("utf-8").splitlines()] == ["a"]

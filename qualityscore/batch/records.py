@@ -503,6 +503,8 @@ def open_input(
     fingerprint = {"path": str(p), "stream": True} if stream else input_fingerprint(p)
     if fmt == "parquet":
         pf = parquet_file(path)
+        # Check the columns now, before the runner touches OUTPUT (as for CSV's header).
+        _check_columns(pf.schema_arrow.names, fields, keep, "Parquet schema")
         return OpenInput(
             read_parquet(pf, fields, keep, max_record_bytes, batch_rows),
             fingerprint,

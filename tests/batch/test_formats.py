@@ -189,6 +189,43 @@ def test_unreadable_inputs_exit_2(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "title" in res.stderr
 
 
+@pytest.mark.parametrize("in_fmt", ("csv", "parquet"))  # JSONL has no header: a missing field is null
+@pytest.mark.parametrize("bad", [["--keep", "nosuch"], ["--id-field", "nosuch"], ["--label-field", "nosuch"]])
+def test_a_column_the_input_lacks_is_refused_before_an_earlier_output_is_touched(
+    tmp_path: Path, records: list[dict[str, Any]], in_fmt: str, bad: list[str]
+) -> None:
+    src = WRITERS[in_fmt](tmp_path / f"in.{in_fmt}", records)
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id": "from an earlier run"}\n', "utf-8")
+    res = run_batch(str(src), "-o", str(out), *bad)
+    assert res.exit_code == 2 and "nosuch" in res.stderr
+    assert out.read_text("utf-8") == '{"id": "from an earlier run"}\n'
+    assert not (tmp_path / "out.jsonl.parts").exists()
+
+
+def test_an_output_folder_that_cannot_be_written_gives_one_line_and_exit_2(
+    tmp_path: Path, queue_jsonl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only file system (or a folder the user may not write): one line naming the
+    path, exit 2, not a traceback. Simulated, as root may write anywhere a test can make."""
+    import errno
+    import os
+
+    real_mkdir = Path.mkdir
+
+    def read_only(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self.name.endswith(".parts"):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    out = tmp_path / "out.jsonl"
+    res = run_batch(str(queue_jsonl), "-o", str(out))
+    assert res.exit_code == 2
+    assert res.stderr == f"qualityscore: error: cannot write the output {out}.parts: Read-only file system\n"
+    assert not out.exists()
+
+
 def test_model_that_cannot_load_exits_3(tmp_path: Path, queue_jsonl: Path) -> None:
     out = tmp_path / "out.jsonl"
     res = run_batch(str(queue_jsonl), "-o", str(out), "--model", str(tmp_path / "none.skops"))
