@@ -47,6 +47,8 @@ CONTEXT_FEATURES: tuple[str, ...] = (
 FILLERS = 32
 WINDOW = 4
 OFFSETS: tuple[int, ...] = tuple(o for o in range(-WINDOW, WINDOW + 1) if o != 0)
+# Positions scored together: a page with more candidate words is scored a block at a time.
+ROWS_PER_BLOCK = 2048
 # Rows after the word vectors in the input table.
 UNKNOWN, NUMBER, PAD = 0, 1, 2
 PREFIX = "context."
@@ -115,6 +117,9 @@ class ContextModel:
         return x
 
     def hidden(self, ids: np.ndarray, seg: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        if len(pos) > ROWS_PER_BLOCK:  # a huge page: bounded memory (the same rows either way)
+            return np.concatenate([self.hidden(ids, seg, pos[i : i + ROWS_PER_BLOCK])
+                                   for i in range(0, len(pos), ROWS_PER_BLOCK)])
         x = self.inputs(contexts(ids, seg, pos, self.V + PAD)).reshape(len(pos), -1)
         return np.maximum(x @ self.W1 + self.b1, 0) @ self.W2 + self.b2
 
@@ -166,23 +171,37 @@ class ContextModel:
             return out
         p = pos[known]
         w = ids[p]
+        alt = alternatives[known] if alternatives is not None and table is not None and alternatives.shape[1] else None
+        # A huge page is scored a block of positions at a time: the alternatives' output
+        # vectors alone are 64 x 128 floats a position (32 KB), 6.5 GB for a page of 200,000
+        # words at once. Every row is computed the same way whatever the block.
+        parts = [self._log_probs(ids, seg, p[i : i + ROWS_PER_BLOCK], w[i : i + ROWS_PER_BLOCK],
+                                 None if alt is None else alt[i : i + ROWS_PER_BLOCK], table)
+                 for i in range(0, len(p), ROWS_PER_BLOCK)]
+        lp, gap = (np.concatenate(c) for c in zip(*parts, strict=True))
+        pmi = lp - self._glogp[w]
+        with np.errstate(invalid="ignore"):  # -inf where no alternative has a vector
+            rel = gap - np.nanmedian(gap) if np.isfinite(gap).any() else gap
+        out[known] = np.column_stack([lp, pmi, lp - np.median(lp), pmi - np.median(pmi), gap, rel])
+        return out
+
+
+    def _log_probs(self, ids: np.ndarray, seg: np.ndarray, p: np.ndarray, w: np.ndarray,
+                   alt: np.ndarray | None, table: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+        """log P(word | context) at positions ``p`` (words ``w``), and the best-alternative
+        gap (NaN without ``alt``, the alternatives' rows of ``table``, or where none has one)."""
         h = self.hidden(ids, seg, p)
         own = np.einsum("ij,ij->i", h, self.output_vectors(w)) + self._bias[w]
         lp = own - (h @ self.log_z[:-1] + self.log_z[-1])
-        pmi = lp - self._glogp[w]
         gap = np.full(len(p), np.nan)
-        if alternatives is not None and table is not None and alternatives.shape[1]:
-            alt = alternatives[known]
+        if alt is not None and table is not None:
             valid = alt >= 0
             safe = np.maximum(alt, 0)
             scores = np.einsum("pkd,pd->pk", table[0][safe], h) + table[1][safe]
             scores[~valid] = -np.inf
             has = valid.any(axis=1)
             gap[has] = scores[has].max(axis=1) - own[has]
-        with np.errstate(invalid="ignore"):  # -inf where no alternative has a vector
-            rel = gap - np.nanmedian(gap) if np.isfinite(gap).any() else gap
-        out[known] = np.column_stack([lp, pmi, lp - np.median(lp), pmi - np.median(pmi), gap, rel])
-        return out
+        return lp, gap
 
 
 _controller = None

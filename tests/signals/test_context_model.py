@@ -193,3 +193,49 @@ def test_input_rows_are_the_word_vectors_then_the_special_rows(toy_model: Contex
     assert x.shape == (1, 8, stacked.shape[1])
     assert np.array_equal(x, stacked[ids])
     assert np.array_equal(x[0, 2:5], toy_model.special.astype(np.float32))
+
+
+# A page of this project's own sentences, long enough to be scored in several blocks.
+_LONG = " ".join([
+    "Ask your doctor about high blood pressure before you take this medicine.",
+    "Some side effects of the treatment are rare, but tell your nurse about any of them.",
+    "Regular exercise and a healthy diet lower the risk of heart disease and stroke.",
+    "The study found that patients who slept well had fewer infections during the winter.",
+] * 40)
+
+
+def test_a_huge_page_is_scored_in_blocks_with_the_same_features_and_page_medians(
+    spin_stats: HealthStats, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks change only the last float32 bits of a row (BLAS), never which rows the page
+    medians read: the relative columns are still each row minus the whole page's median."""
+    from qualityscore.signals import context_model
+
+    doc = Doc(_LONG)
+    pos = candidate_positions(doc)
+    cols = slice(LOGP, LOGP + len(CONTEXT_FEATURES))
+    whole = token_features(doc, pos, spin_stats, frozenset())[:, cols]
+    monkeypatch.setattr(context_model, "ROWS_PER_BLOCK", 37)
+    assert len(pos) > 10 * 37
+    blocks = token_features(Doc(_LONG), pos, spin_stats, frozenset())[:, cols]
+    np.testing.assert_allclose(blocks, whole, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(blocks[:, 2], blocks[:, 0] - np.median(blocks[:, 0]), rtol=1e-6)
+
+
+def test_a_huge_page_takes_memory_in_proportion_to_a_block_not_to_the_page(spin_stats: HealthStats) -> None:
+    """The best-alternative gap reads 64 output vectors of 128 floats a word: 32 KB a word
+    if a whole page were scored at once (over 6 GB for a page of 200,000 words, which the
+    size limit lets through). Scored a block at a time, a page of 36,000 words peaks at about
+    110 MB of arrays (660 MB at once): the per-word arrays are all that grows."""
+    import tracemalloc
+
+    doc = Doc(" ".join([_LONG] * 16))
+    pos = candidate_positions(doc)
+    assert len(pos) > 19_000
+    tracemalloc.start()
+    try:
+        token_features(doc, pos, spin_stats, frozenset())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 250 * 2**20, f"{peak / 2**20:.0f} MB"
