@@ -338,8 +338,20 @@ class Scorer:
         """Score texts/HTML in order; an unusable item yields an error Result, not an exception.
 
         Items are scored ``batch_size`` at a time (one model call per batch, see
-        ``score_pages``), so results arrive in bursts of that many.
+        ``score_pages``), so results arrive in bursts of that many. ``items`` must be an
+        iterable of texts (a list, a generator): a single string is refused with a
+        TypeError at the call, not scored one character at a time.
         """
+        if isinstance(items, (str, bytes, bytearray)):
+            raise TypeError("score_many takes an iterable of texts (a list, a generator), not a single "
+                            f"{type(items).__name__}; for one text use score(text)")
+        if not isinstance(items, Iterable):
+            raise TypeError(f"score_many takes an iterable of texts, not {type(items).__name__}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number of at least 1, not {batch_size!r}")
+        return self._score_many(items, batch_size)
+
+    def _score_many(self, items: Iterable[str | bytes], batch_size: int) -> Iterator[Result]:
         chunk: list[Page | Result] = []
         for i, item in enumerate(items):
             try:

@@ -79,6 +79,39 @@ class Settings:
     language_margin: float = 0.2
     language_check_min_words: int = 20
 
+    def __post_init__(self) -> None:
+        """A setting of the wrong kind or out of range is refused when the settings are made,
+        with its name, not deep inside scoring (``Settings(max_text_chars=-1)`` would make
+        every page too large; ``review_below="60"`` would fail at the first comparison)."""
+        import math
+        from numbers import Integral, Real
+
+        for f in fields(self):
+            value, kind = getattr(self, f.name), str(f.type)
+            if kind == "bool":
+                ok = isinstance(value, bool)
+            elif kind == "str":
+                ok = isinstance(value, str)
+            else:  # numbers: int, float, float | None
+                ok = (value is None and "None" in kind) or (
+                    isinstance(value, Real) and not isinstance(value, bool)
+                    and (kind.startswith("float") or isinstance(value, Integral))
+                )
+                if ok and value is not None and not math.isfinite(value):
+                    raise ValueError(f"setting {f.name} must be a finite number, not {value!r}")
+            if not ok:
+                raise TypeError(f"setting {f.name} must be {kind.replace(' | None', ' or None')}, "
+                                f"not {type(value).__name__} {value!r}")
+        for name in _POSITIVE:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"setting {name} must be greater than 0, not {getattr(self, name)!r}")
+        for name in _NON_NEGATIVE:
+            if getattr(self, name) < 0:
+                raise ValueError(f"setting {name} must be 0 or more, not {getattr(self, name)!r}")
+        for name in _SHARES:
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"setting {name} must be between 0 and 1, not {getattr(self, name)!r}")
+
     def with_options(self, **options: Any) -> Settings:
         """A copy with the given options set; ``None`` values are ignored (CLI adapter)."""
         known = {f.name for f in fields(self)}
@@ -87,5 +120,11 @@ class Settings:
             raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return replace(self, **{k: v for k, v in options.items() if v is not None})
 
+
+_POSITIVE = ("max_input_bytes", "max_text_chars", "max_html_depth", "max_html_nodes", "max_html_attributes",
+             "connect_timeout", "read_timeout", "total_timeout", "max_response_bytes")
+_NON_NEGATIVE = ("max_redirects", "min_words_to_pass", "max_findings", "word_evidence", "word_evidence_min",
+                 "signal_evidence", "signal_evidence_min", "language_margin", "language_check_min_words")
+_SHARES = ("english_function_share", "english_vocabulary_share")
 
 DEFAULT_SETTINGS = Settings()

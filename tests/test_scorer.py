@@ -93,6 +93,25 @@ def test_score_many_keeps_order_and_reports_bad_items(scorer: Scorer, leaflet_te
     assert results[1].decision is None and results[1].score is None
 
 
+@pytest.mark.parametrize(("items", "error"), [
+    ("Blood pressure is the force of blood in the arteries.", TypeError),  # one text, not many
+    (b"one text as bytes", TypeError),
+    (None, TypeError),
+    (42, TypeError),
+])
+def test_score_many_refuses_what_is_not_a_collection_of_texts_at_the_call(
+    scorer: Scorer, items: object, error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="score_many takes an iterable of texts"):
+        scorer.score_many(items)  # type: ignore[arg-type]  # raises here, before any iteration
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
+def test_score_many_refuses_a_batch_size_that_is_not_a_positive_whole_number(scorer: Scorer, batch_size: object) -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        scorer.score_many(["a text"], batch_size=batch_size)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("review", "reject", "expected"),
     [(101.0, 100.0, "reject"), (101.0, 0.0, "review"), (0.0, 0.0, "ok")],

@@ -414,6 +414,13 @@ def _check_columns(columns: list[str], fields: Fields, keep: tuple[str, ...], wh
         raise BatchInputError(
             f"column(s) asked for with --keep or --label-field not in the {what}: {', '.join(missing)}"
         )
+    # A column read twice would silently give one of its copies: say so instead.
+    twice = [n for n in dict.fromkeys([fields.id, *content, *keep]) if columns.count(n) > 1]
+    if twice:
+        raise BatchInputError(
+            f"the {what} names {', '.join(map(repr, twice))} more than once; rename the copies "
+            "so that it is clear which one to read"
+        )
 
 
 # -- Parquet ------------------------------------------------------------------------------

@@ -138,25 +138,47 @@ def _parse_url(url: object, *, what: str) -> httpx.URL:
         )
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        host = parsed.host  # decodes an IDNA name ("xn--..."), which may be invalid
+        problem = _host_problem(host, parsed.port)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:  # idna.IDNAError is a ValueError
         raise FetchError(
             f"{what} {url!r} is malformed ({exc}). Paste the full address, e.g. "
             "https://example.org/page.",
             type="fetch.invalid_url",
         ) from exc
+    if problem:
+        raise FetchError(f"{what} {url!r} is malformed ({problem}). Check the address.", type="fetch.invalid_url")
     if parsed.scheme not in ALLOWED_SCHEMES:
         raise FetchError(
             f"{what} {url!r} uses scheme {parsed.scheme or '(none)'!r}; only http and "
             "https pages can be fetched.",
             type="fetch.invalid_url",
         )
-    if not parsed.host:
+    if not host:
         raise FetchError(
             f"{what} {url!r} has no host name. Paste the full address, e.g. "
             "https://example.org/page.",
             type="fetch.invalid_url",
         )
     return parsed
+
+
+def _host_problem(host: str, port: int | None) -> str | None:
+    """Why a host name or port can never be reached (RFC 1035 labels of 1-63 characters,
+    253 in all; ports 1-65535), or None. An IP address literal passes."""
+    if port is not None and not 0 < port < 65536:
+        return f"port {port} is out of range"
+    if not host or ":" in host:  # none (reported later), or an IPv6 literal
+        return None
+    name = host[:-1] if host.endswith(".") else host  # a trailing dot: the root, allowed
+    if len(name) > 253:
+        return "the host name is longer than 253 characters"
+    labels = name.split(".")
+    if any(not label for label in labels):
+        return f"the host name {host!r} has an empty label"
+    if any(len(label) > 63 for label in labels):
+        return f"the host name {host!r} has a label longer than 63 characters"
+    return None
 
 
 def _redirect_location(response: httpx.Response) -> str | None:

@@ -239,6 +239,8 @@ def read_path(path: str | Path, *, settings: Settings = DEFAULT_SETTINGS) -> Pag
     Never reads more than ``max_input_bytes`` + 1 bytes, whatever the file is: a device
     (/dev/zero), a pipe, or a file that grows while it is read.
     """
+    if not os.fspath(path):  # Path("") is ".", the current folder: not what was meant
+        raise InputError("an empty path names no file", type="input.not_found")
     p = Path(path)
     limit = settings.max_input_bytes
     try:

@@ -93,6 +93,31 @@ def test_malformed_csv_rows(tmp_path: Path) -> None:
     assert rows[1]["note"] == "no id" and rows[5]["note"] == ""
 
 
+@pytest.mark.parametrize(("header", "args", "named"), [
+    (b"id,text,text\n", [], "'text'"),  # the content column twice
+    (b"id,id,text\n", [], "'id'"),
+    (b"id,text,note,note\n", ["--keep", "note"], "'note'"),
+])
+def test_a_csv_header_that_names_a_read_column_twice_is_refused(
+    tmp_path: Path, header: bytes, args: list[str], named: str
+) -> None:
+    """Which copy would be read is not the user's choice to guess: refused, nothing written."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(header + b'a,"' + GOOD.encode() + b'",x,y\n')
+    out = tmp_path / "out.csv"
+    res = run_batch(str(src), "-o", str(out), *args)
+    assert res.exit_code == 2 and named in res.stderr and "more than once" in res.stderr
+    assert not out.exists()
+
+
+def test_a_column_named_twice_but_not_read_is_harmless(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,text,x,x\n" + b'a,"' + GOOD.encode() + b'",1,2\n')
+    out = tmp_path / "out.csv"
+    assert run_batch(str(src), "-o", str(out)).exit_code == 0
+    assert [r["id"] for r in read_rows(out)] == ["a"]
+
+
 def test_malformed_parquet_rows(tmp_path: Path) -> None:
     records: list[dict[str, Any]] = [
         {"id": "a", "text": GOOD},

@@ -443,12 +443,26 @@ def test_public_addresses_allowed(address: str) -> None:
         "",
         "http://",
         "http:///path-only",
+        "https://xn--zz-.com/",  # an IDNA label that cannot decode
+        "http://ex..com/",
+        "http://.com/",
+        "http://" + "a" * 64 + ".com/",
+        "http://" + "abc." * 64 + "com/",  # 259 characters
+        "http://example.com:99999/",
     ],
 )
 def test_invalid_url(url: str, connections: list[str]) -> None:
     error = fetch_error(url, LOCAL)
     assert error.type == "fetch.invalid_url"
     assert connections == []
+
+
+def test_a_host_name_at_the_limits_is_tried() -> None:
+    from qualityscore.extract.fetch import _host_problem
+
+    assert _host_problem("a" * 63 + ".example.org", 443) is None
+    assert _host_problem("example.org.", None) is None  # the root's dot
+    assert _host_problem("::1", 8080) is None and _host_problem("93.184.216.34", 1) is None
 
 
 def test_non_string_url() -> None:

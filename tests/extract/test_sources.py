@@ -65,6 +65,9 @@ def test_path_errors(tmp_path: Path) -> None:
         with pytest.raises(InputError) as exc:
             read_path(path, settings=Settings(max_input_bytes=1024))
         assert exc.value.type == type_, path
+    with pytest.raises(InputError) as exc:  # not ".", the folder Path("") stands for
+        read_path("")
+    assert exc.value.type == "input.not_found" and "empty path" in exc.value.message
 
 
 def test_html_suffix_parses_html(tmp_path: Path) -> None:
