@@ -14,7 +14,7 @@ import click
 
 # Same meanings as `qualityscore score` (see cli.py).
 EXIT_OK, EXIT_ABORTED, EXIT_INPUT_ERROR, EXIT_MODEL_ERROR = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM
 _FORMATS = click.Choice(["jsonl", "csv", "parquet"])
 
 
@@ -159,7 +159,11 @@ def batch(
     )
     progress = _RichProgress() if sys.stderr.isatty() else None
     try:
-        summary = run_batch(config, progress)
+        with _SigtermAsInterrupt():
+            summary = run_batch(config, progress)
+    except _Terminated:
+        _fail(f"terminated (SIGTERM). Finished chunks are kept: rerun with --resume.{_previous_note(output)}",
+              EXIT_TERMINATED)
     except BatchUsageError as exc:
         raise click.UsageError(str(exc)) from exc
     except (BatchInputError, ResumeError) as exc:
@@ -175,6 +179,34 @@ def batch(
     if summary_json is not None:
         write_json_atomic(summary_json, summary.to_dict())
     sys.exit(EXIT_INPUT_ERROR if summary.errors else EXIT_OK)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler, `kill`, a container stopping): stopped as Ctrl-C stops a run,
+    its finished chunks kept, so that `--resume` goes on from them."""
+
+
+class _SigtermAsInterrupt:
+    """While running, SIGTERM raises ``_Terminated`` in the main thread (a KeyboardInterrupt:
+    every path that stops a run cleanly on Ctrl-C stops it on SIGTERM too)."""
+
+    def __enter__(self) -> None:
+        import signal
+        import threading
+
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, self._raise)
+
+    @staticmethod
+    def _raise(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
 
 
 def _previous_note(output: Path) -> str:

@@ -78,6 +78,34 @@ def test_sigkill_then_resume(tmp_path: Path, big_queue: Path, clean_rows: list[d
     assert not out.with_name(out.name + ".parts").exists()
 
 
+def test_sigterm_stops_like_ctrl_c_then_resume(
+    tmp_path: Path, big_queue: Path, clean_rows: list[dict[str, Any]]
+) -> None:
+    """A scheduler's or container's stop (SIGTERM to the process): one line that says how
+    to go on, exit 143 (128 + SIGTERM), the finished chunks kept; --resume completes it."""
+    out = tmp_path / "out.jsonl"
+    cmd = [sys.executable, "-c", "from qualityscore.cli import main; main()", "batch",
+           str(big_queue), "-o", str(out), "--chunk-size", KILL_CHUNK]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + KILL_TIMEOUT_S
+        while not _parts(out) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run finished before it could be stopped"
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, stderr
+    assert "terminated (SIGTERM)" in stderr and "--resume" in stderr and "Traceback" not in stderr
+    assert _parts(out) and not out.exists()
+    res = run_batch(str(big_queue), "-o", str(out), "--chunk-size", KILL_CHUNK, "--resume")
+    assert res.exit_code == 0, res.output
+    assert read_rows(out) == clean_rows
+
+
 class _Crash(Exception):
     pass
 
