@@ -79,12 +79,15 @@ class Scorer:
         """The decision the score alone gives (the thresholds)."""
         return decision_for(score, review_below=self.review_below, reject_below=self.reject_below)
 
-    def decide_page(self, score: float, words: int, *, evidence: bool = True) -> str:
+    def decide_page(self, score: float, words: int, *, evidence: bool = True, repetitive: bool = False) -> str:
         """The page's decision: ``decide``, except that a page under
         ``settings.min_words_to_pass`` words is never ok, and is rejected only with spam
-        ``evidence`` (``spam_evidence`` of its signals' findings) to quote."""
+        ``evidence`` (``spam_evidence`` of its signals' findings) to quote; and a page that
+        is little but repetition (``repetitive``: a ``boilerplate.repetitive_text``
+        finding) is never ok either."""
         return decision_for(score, words, review_below=self.review_below, reject_below=self.reject_below,
-                            min_words_to_pass=self.settings.min_words_to_pass, evidence=evidence)
+                            min_words_to_pass=self.settings.min_words_to_pass, evidence=evidence,
+                            repetitive=repetitive)
 
     def _analyze(self, page: Page) -> Analysis:
         return self.signals.analyze(readable(page, self.settings))
@@ -207,8 +210,11 @@ class Scorer:
     def _result(self, page: Page, analysis: Analysis, p_low: float,
                 signal_findings: tuple[Finding, ...] = ()) -> Result:
         score = 100.0 * (1.0 - p_low)
-        decision = self.decide_page(score, analysis.words, evidence=spam_evidence(analysis.findings))
-        held_back = decision != self.decide(score)  # a short page the score would pass or reject
+        repetitive = any(f.rule == REPETITIVE_RULE for f in analysis.findings)
+        decision = self.decide_page(score, analysis.words, evidence=spam_evidence(analysis.findings),
+                                    repetitive=repetitive)
+        # A short page the score would pass or reject (a repetitive page's finding says why itself).
+        held_back = decision != self.decide(score) and analysis.words < self.settings.min_words_to_pass
         room = max(self.settings.max_findings - held_back, 0)
         findings = tuple(sorted(analysis.findings + self._word_findings(page) + signal_findings,
                                 key=lambda f: (f.start, f.end, f.rule)))
@@ -407,19 +413,25 @@ def decision_for(
     reject_below: float,
     min_words_to_pass: int = 0,
     evidence: bool = True,
+    repetitive: bool = False,
 ) -> str:
     """ok / review / reject for a score. A page of fewer than ``min_words_to_pass`` words
     (when ``words`` is given) goes to review rather than ok, and to review rather than
     reject unless it has spam ``evidence`` (``spam_evidence``): on a snippet the word
     model's vocabulary alone can push the score under the reject cut ("Take it with food
     and a full glass of water" weighs as remedy-site words), and a rejection should quote
-    what it rests on."""
+    what it rests on. A ``repetitive`` page (little but one word or phrase, over and over:
+    ``boilerplate.repetitive_text``) goes to review rather than ok: the model never saw such
+    a page, and its score says nothing about it ("diabetes" 200 times scored 86)."""
     short = words is not None and words < min_words_to_pass
     if score < reject_below:
         return "review" if short and not evidence else "reject"
-    if score < review_below or short:
+    if score < review_below or short or repetitive:
         return "review"
     return "ok"
+
+
+REPETITIVE_RULE = "boilerplate.repetitive_text"  # signals/boilerplate.py: never passed as ok
 
 
 def spam_evidence(findings: Sequence[Finding]) -> bool:

@@ -11,7 +11,7 @@ from qs_testkit import ROOT
 
 from qualityscore.model.corpora import data_dir_with
 
-SCRIPTS = ("cv_noise", "foreign_spinner", "lexicon_holdout", "pair_fluency", "research_prose", "short_pages",
+SCRIPTS = ("cv_noise", "foreign_spinner", "lexicon_holdout", "pair_fluency", "repetitive_text", "research_prose", "short_pages",
            "spin_evidence", "spin_heldout", "spin_register", "vote_grid")
 
 

@@ -275,6 +275,20 @@ def test_decision_for_is_the_one_rule() -> None:
     assert [decision_for(s, 39, evidence=False, **cuts) for s in (10.0, 39.9, 59.9, 99.0)] == ["review"] * 4
     assert decision_for(10.0, 40, evidence=False, **cuts) == "reject"
     assert decision_for(10.0, None, evidence=False, **cuts) == "reject"
+    # A repetitive page is never ok; a low score still rejects it.
+    assert [decision_for(s, 200, repetitive=True, **cuts) for s in (10.0, 59.9, 99.0)] == ["reject", "review", "review"]
+
+
+def test_a_page_of_one_phrase_pasted_over_and_over_is_never_ok(scorer: Scorer, leaflet_text: str) -> None:
+    """The model never saw such a page: "diabetes" 200 times scored 86, ok. Now review,
+    with the repeated run quoted first; a varied page of the same words is unaffected."""
+    for text in ("diabetes " * 200, "best diabetes treatment online " * 50):
+        r = scorer.score(text)
+        assert r.decision in ("review", "reject"), (text[:30], r.score)
+        assert r.reasons()[0].rule == "boilerplate.repetitive_text"
+        assert "input.short_text" not in {f.rule for f in r.findings}
+    clean = scorer.score(leaflet_text)
+    assert "boilerplate.repetitive_text" not in {f.rule for f in clean.findings}
 
 
 def test_spam_evidence_is_a_signal_family_quoting_spam_not_the_word_model() -> None:

@@ -1,4 +1,4 @@
-"""Boilerplate: scrape residue, clickbait; repeated titles and keyword stuffing as features."""
+"""Boilerplate: scrape residue, clickbait, repetitive text; repeated titles and keyword stuffing as features."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ RESIDUE = "boilerplate.scrape_residue"
 CLICKBAIT = "boilerplate.clickbait"
 TITLE = "boilerplate.duplicated_title"
 STUFFING = "boilerplate.keyword_stuffing"
-ALL_BOIL = (RESIDUE, CLICKBAIT, TITLE, STUFFING)
+REPETITIVE = "boilerplate.repetitive_text"
+ALL_BOIL = (RESIDUE, CLICKBAIT, TITLE, STUFFING, REPETITIVE)
 
 STUFFED = " ".join(
     ["Cheap vitamin pills online are great, and cheap vitamin pills ship fast."] * 6
@@ -24,6 +25,14 @@ VARIED = (
     "and keep naps short. If you lie awake for a long while, get up, read something "
     "calm in dim light and return to bed when drowsy. Most people find that their rest "
     "improves over a few weeks."
+)
+
+# A list of resources, the least varied kind of real page (NIH's genetic-testing registry
+# lists are the corpora's lowest, at 0.20): a varied name in each repeated entry.
+REGISTRY = "These resources address the diagnosis of hearing loss: " + " ".join(
+    f"- Genetic Testing Registry: {kind} hearing loss type {n}"
+    for n, kind in enumerate(["Nonsyndromic", "Autosomal dominant", "Autosomal recessive", "X-linked",
+                              "Mitochondrial", "Progressive", "Sensorineural", "Conductive"] * 3, start=1)
 )
 
 TEXT_CASES = [
@@ -43,9 +52,14 @@ TEXT_CASES = [
                  id="clickbait-shocking-truth"),
     pytest.param("The secret remedy big pharma buries.", [CLICKBAIT], [],
                  id="clickbait-secret-remedy"),
-    pytest.param(STUFFED, [], [STUFFING, CLICKBAIT], id="keyword-stuffing-is-no-finding"),
+    pytest.param(STUFFED, [], [STUFFING, CLICKBAIT, REPETITIVE], id="keyword-stuffing-is-no-finding"),
+    pytest.param("diabetes " * 200, [REPETITIVE], [CLICKBAIT], id="repetitive-one-word"),
+    pytest.param("best diabetes treatment online " * 50, [REPETITIVE], [], id="repetitive-one-phrase"),
+    pytest.param("Buy cheap insulin online. " * 40, [REPETITIVE], [], id="repetitive-one-sentence"),
     # -- clean look-alikes ------------------------------------------------------------
     pytest.param(VARIED, [], ALL_BOIL, id="clean-varied-prose"),
+    pytest.param(VARIED * 8, [], [REPETITIVE], id="clean-a-paragraph-eight-times"),  # still 0.7 varied
+    pytest.param(REGISTRY, [], [REPETITIVE], id="clean-a-list-of-registry-entries"),
     pytest.param("Leave the dressing on for two days and keep it dry.", [], [RESIDUE],
                  id="clean-leave-the-dressing"),
     pytest.param("Related symptoms include a sore throat and a mild fever.", [], [RESIDUE],
@@ -136,3 +150,23 @@ def test_duplicate_lines_share(sig):
     run = sig.family(BOIL, text)
     # Four long lines, two of them repeats of the first.
     assert run.features["duplicate_line_share"] == pytest.approx(2 / 4)
+
+
+def test_repetitive_text_quotes_the_least_varied_run_and_weighs_by_how_repetitive(sig):
+    """The quote is the run of 50 content words with the fewest distinct words; the weight
+    is 1 minus the page's mean share of distinct words."""
+    from qualityscore.signals.boilerplate import MIN_WORD_VARIETY, window_variety
+    from qualityscore.text import Doc
+
+    text = VARIED + " " + "cheap pills " * 400  # one varied run, then fifteen of two words
+    [found] = sig.family(BOIL, text).of(REPETITIVE)
+    assert len(found.text.split()) == 50 and set(found.text.split()) == {"cheap", "pills"}
+    shares = window_variety(Doc(text))
+    assert sum(shares) / len(shares) < MIN_WORD_VARIETY
+    assert found.weight == round(1 - sum(shares) / len(shares), 3)
+    assert window_variety(Doc(REGISTRY)) and min(window_variety(Doc(REGISTRY))) > 2 * MIN_WORD_VARIETY
+
+
+def test_repetitive_text_needs_a_full_run_and_can_be_turned_off(sig):
+    assert sig.family(BOIL, "cheap pills " * 24).of(REPETITIVE) == []  # 48 content words: no run
+    assert sig.family(BoilerplateSignals(min_word_variety=0), "diabetes " * 200).of(REPETITIVE) == []
