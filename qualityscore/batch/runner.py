@@ -482,6 +482,8 @@ class _DaskEngine:
                     processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
+                    # Ctrl-C is the parent's to handle, as for the local engine's workers.
+                    preload=["qualityscore.batch.dask_worker_setup"],
                 )
                 self.client = Client(self.cluster)
         except (OSError, ValueError, TypeError) as exc:  # ValueError: "10.0.0.5", "tcp://h:notaport"

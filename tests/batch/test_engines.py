@@ -88,6 +88,26 @@ def test_dask_engine_keeps_few_sent_messages() -> None:
     importlib.util.find_spec("distributed") is None,
     reason="dask.distributed is not installed (pip install 'qualityscore[dask]')",
 )
+def test_the_local_clusters_workers_leave_ctrl_c_to_the_parent() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the workers ignore it and the
+    parent stops the run (one line, exit 130), as with the local engine. Before, each Dask
+    worker process printed its own tracebacks (80-odd lines) while the cluster closed."""
+    import signal
+
+    from qualityscore.batch.runner import _DaskEngine
+
+    engine = _DaskEngine(1, None)
+    try:
+        handlers = engine.client.run(signal.getsignal, signal.SIGINT)
+    finally:
+        engine.close()
+    assert handlers and set(handlers.values()) == {signal.SIG_IGN}
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("distributed") is None,
+    reason="dask.distributed is not installed (pip install 'qualityscore[dask]')",
+)
 def test_dask_engine_warns_about_a_cluster_it_did_not_start() -> None:
     """An external cluster keeps its own setting: the engine cannot change it, so it says
     which processes keep a long message log and what to start them with."""
