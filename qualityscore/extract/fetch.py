@@ -84,7 +84,7 @@ def fetch(url: str, settings: Settings = DEFAULT_SETTINGS) -> Fetched:
     deadline = time.monotonic() + settings.total_timeout
     current = _parse_url(url, what="URL")
     try:
-        with _make_client(settings) as client:
+        with _make_client(settings, deadline) as client:
             for _hop in range(settings.max_redirects + 1):
                 timeout = _hop_timeout(settings, deadline, current)
                 with client.stream("GET", current, timeout=timeout) as response:
@@ -453,8 +453,9 @@ class _GuardedBackend(httpcore.SyncBackend):
     and for certificate checking, independently of the address connected to.
     """
 
-    def __init__(self, *, allow_private: bool) -> None:
+    def __init__(self, *, allow_private: bool, deadline: float | None = None) -> None:
         self._allow_private = allow_private
+        self._deadline = deadline
 
     def connect_tcp(
         self,
@@ -493,17 +494,56 @@ class _GuardedBackend(httpcore.SyncBackend):
                 raise httpcore.ConnectTimeout(f"connecting to {host} timed out")
             try:
                 # Connect to the vetted IP literal so no second lookup can happen.
-                return super().connect_tcp(
+                stream = super().connect_tcp(
                     str(address), port, remaining, local_address, socket_options
                 )
+                return stream if self._deadline is None else _DeadlineStream(stream, self._deadline)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
         assert last_error is not None  # _resolve never returns an empty list
         raise last_error
 
 
-def _make_client(settings: Settings) -> httpx.Client:
-    """An httpx client whose every connection goes through ``_GuardedBackend``."""
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection that no read, write or TLS handshake may outlast the fetch's deadline.
+
+    Per-read timeouts alone cannot stop a server that drips its response one byte at a
+    time, each inside the read timeout: the body loop checks the clock between chunks,
+    but the status line and headers are read inside httpcore, before any chunk. Every
+    operation here gets at most the time left, and none starts once it is gone.
+    """
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def _left(self, timeout: float | None, error: type[Exception]) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise error("the whole fetch took longer than its total timeout")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None,  # type: ignore[no-untyped-def]
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        stream = self._stream.start_tls(ssl_context, server_hostname, self._left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(stream, self._deadline)
+
+    def get_extra_info(self, info: str):  # type: ignore[no-untyped-def]
+        return self._stream.get_extra_info(info)
+
+
+def _make_client(settings: Settings, deadline: float | None = None) -> httpx.Client:
+    """An httpx client whose every connection goes through ``_GuardedBackend`` (and,
+    with a ``deadline`` from ``time.monotonic``, ends every network operation by then)."""
     transport = httpx.HTTPTransport(retries=0)
     # httpx 0.28 has no public way to pass an httpcore network backend, so it is set
     # on the pool directly. Fail closed if httpx's internals ever change shape.
@@ -513,7 +553,7 @@ def _make_client(settings: Settings) -> httpx.Client:
             "qualityscore cannot install its address guard in this httpx/httpcore "
             "version; refusing to fetch without it."
         )
-    pool._network_backend = _GuardedBackend(allow_private=settings.allow_private)
+    pool._network_backend = _GuardedBackend(allow_private=settings.allow_private, deadline=deadline)
     return httpx.Client(
         transport=transport,
         follow_redirects=False,

@@ -497,6 +497,29 @@ def test_slow_drip_hits_total_timeout(raw_server: RawServer) -> None:
     assert settings.total_timeout <= elapsed < settings.total_timeout + 3 * drip_interval
 
 
+def test_headers_dripped_byte_by_byte_hit_total_timeout(raw_server: RawServer) -> None:
+    """The status line and headers are read inside httpcore, before the body loop's clock
+    check: a server dripping them one byte at a time, each inside read_timeout, held a
+    fetch indefinitely. Every network operation now ends by the total deadline."""
+    drip_interval = 0.2
+    settings = local(total_timeout=1.0, read_timeout=2.0)
+
+    def drip_headers(handler: BaseHTTPRequestHandler) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: " + b"a" * 100
+        for i in range(len(head)):  # 20 s of headers if nothing stops it
+            handler.wfile.write(head[i : i + 1])
+            handler.wfile.flush()
+            time.sleep(drip_interval)
+        handler.close_connection = True
+
+    raw_server.routes["/drip-headers"] = drip_headers
+    started = time.monotonic()
+    error = fetch_error(raw_server.url("/drip-headers"), settings)
+    elapsed = time.monotonic() - started
+    assert error.type == "fetch.timeout"
+    assert settings.total_timeout <= elapsed < settings.total_timeout + 3 * drip_interval
+
+
 def test_read_timeout(raw_server: RawServer) -> None:
     def stall(handler: BaseHTTPRequestHandler) -> None:
         time.sleep(2.0)
