@@ -28,15 +28,10 @@ class Scorer:
     """A loaded model plus settings. Thread-safe for reading; build once per process."""
 
     def __init__(self, bundle, settings: Settings = DEFAULT_SETTINGS) -> None:  # type: ignore[no-untyped-def]
-        from threadpoolctl import ThreadpoolController
-
         from .signals import SignalSet
 
         self.bundle = bundle
         self.settings = settings
-        # One document is too small for OpenMP: on a busy machine its threads spin-wait
-        # (measured 60 ms vs 10 ms per page). Scoring pins OpenMP to one thread per call.
-        self._threads = ThreadpoolController()
         self.signals = SignalSet(spin_resources=bundle.resources())
         self._words = self._compile_words(bundle.model)  # the word model's evidence
         self._trees = self._compile_signals(bundle.model)  # the signal branch's evidence
@@ -102,7 +97,7 @@ class Scorer:
         independently; evaluation/check_equivalence.py compares them bit for bit), but the
         model's fixed cost per call, most of its time on one page, is paid once.
         """
-        with self._threads.limit(limits=1, user_api="openmp"):
+        with _one_openmp_thread():
             return self._results(pages, [self._analyze(page) for page in pages])
 
     def _results(self, pages: Sequence[Page], analyses: Sequence[Analysis]) -> list[Result]:
@@ -322,7 +317,7 @@ class Scorer:
         (as ``score_source`` reports it) and the others are still scored together."""
         analysed: list[tuple[Page, Analysis]] = []
         failed: dict[int, Result] = {}
-        with self._threads.limit(limits=1, user_api="openmp"):
+        with _one_openmp_thread():
             for i, page in enumerate(pages):
                 try:
                     analysed.append((page, self._analyze(page)))
@@ -375,7 +370,7 @@ class Scorer:
         pages = [c for c in chunk if isinstance(c, Page)]
         analyses: list[Analysis] = []
         failure: BaseException | None = None
-        with self._threads.limit(limits=1, user_api="openmp"):
+        with _one_openmp_thread():
             for page in pages:
                 try:
                     analyses.append(self.signals.analyze(page))
@@ -429,6 +424,15 @@ def decision_for(
     if score < review_below or short or repetitive:
         return "review"
     return "ok"
+
+
+def _one_openmp_thread():  # type: ignore[no-untyped-def]
+    """One document is too small for OpenMP: on a busy machine its threads spin-wait
+    (measured 60 ms vs 10 ms per page). Scoring pins OpenMP to one thread per call, safely
+    from many threads at once (``qualityscore/threads.py``)."""
+    from .threads import one_thread
+
+    return one_thread("openmp")
 
 
 REPETITIVE_RULE = "boilerplate.repetitive_text"  # signals/boilerplate.py: never passed as ok

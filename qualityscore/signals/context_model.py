@@ -204,9 +204,6 @@ class ContextModel:
         return lp, gap
 
 
-_controller = None
-
-
 def one_blas_thread():  # type: ignore[no-untyped-def]
     """A context in which NumPy's BLAS runs on one thread (threadpoolctl).
 
@@ -215,13 +212,11 @@ def one_blas_thread():  # type: ignore[no-untyped-def]
     count changes the float32 sums in the last digits, so without this a page's features
     would depend on the caller: a batch worker (one thread), the library (all cores) and
     a training worker would each give slightly different numbers for the same page.
+    Safe from many threads at once (``qualityscore/threads.py``).
     """
-    global _controller
-    if _controller is None:
-        from threadpoolctl import ThreadpoolController
+    from ..threads import one_thread
 
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return one_thread("blas")
 
 
 def token_ids(lower: Sequence[str], vectors: WordVectors) -> np.ndarray:
