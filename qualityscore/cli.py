@@ -167,10 +167,38 @@ def score(
         sys.exit(EXIT_FAIL_ON)
 
 
+def _require_corpora(d: Path, names: tuple[str, ...], what: str) -> None:
+    from .model.corpora import require_corpora
+
+    require_corpora(d, names, what)
+
+
+def _writable_folder_or_exit(folder: Path, option: str, *, create: bool = False) -> None:
+    """Exit 2 now, not after minutes of work, when ``folder`` cannot take the output
+    (``create``: made if missing, as the command would make it)."""
+    import os
+
+    try:
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.UsageError(f"{option}: {folder} cannot be made ({exc.strerror or exc})") from exc
+    if not folder.exists():
+        raise click.UsageError(f"{option}: folder {folder} does not exist")
+    if not folder.is_dir():
+        raise click.UsageError(f"{option}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.UsageError(f"{option}: folder {folder} cannot be written")
+
+
 def _data_dir_or_exit(data_dir: Path | None) -> Path:
     from .model.corpora import default_data_dir
 
     d = data_dir or default_data_dir()
+    if d.exists() and not d.is_dir():
+        click.echo(f"qualityscore: error: {d} is a file, not a corpus folder. Pass --data-dir or set "
+                   "QUALITYSCORE_DATA to the folder that holds the corpora.", err=True)
+        sys.exit(EXIT_MODEL_ERROR)
     if not d.is_dir():
         click.echo(
             f"qualityscore: error: corpus folder {d} not found. Pass --data-dir or set "
@@ -200,19 +228,29 @@ def train(data_dir: Path | None, out: Path | None, jobs: int, cv: bool, seed: in
       qualityscore score --model ours.npz page.html        # then score with it
     """
     from .model.bundle import default_training_output, runtime_path_for
-    from .model.corpora import LabeledFileError
+    from .model.corpora import TRAINING_CORPORA, CorpusError, LabeledFileError, user_labeled
     from .model.train import train_and_save
 
     d = _data_dir_or_exit(data_dir)
     out = out or default_training_output()
     if out.suffix != ".skops":
         raise click.UsageError(f"--out must end in .skops (the runtime file is written beside it as .npz): {out}")
+    _writable_folder_or_exit(out.parent, "--out")
+    if out.is_dir():
+        raise click.UsageError(f"--out {out} is a folder; name the .skops file to write")
+    # Everything that can be checked before minutes of work, in the order a user fixes it.
     try:
+        for f in user:
+            user_labeled(f)
+        _require_corpora(d, TRAINING_CORPORA, "training")
         bundle = train_and_save(d, out, n_jobs=jobs, run_cv=cv, seed=seed, user=user,
                                 log=lambda m: click.echo(m, err=True))
     except LabeledFileError as exc:
         click.echo(f"qualityscore: error: {exc}", err=True)
         sys.exit(EXIT_INPUT_ERROR)
+    except CorpusError as exc:
+        click.echo(f"qualityscore: error: {exc}", err=True)
+        sys.exit(EXIT_MODEL_ERROR)
     click.echo(json.dumps(bundle.metadata.get("metrics", {}), indent=2))
     click.echo(f"wrote {out} and {runtime_path_for(out)}", err=True)
 
@@ -238,11 +276,15 @@ def evaluate(data_dir: Path | None, model: Path | None, out: Path, jobs: int, cv
     shared machine). --no-ablation skips most refits; --quick refits nothing.
     """
     from .errors import ModelError
+    from .model.corpora import EVALUATION_CORPORA, CorpusError
     from .model.evaluate import headline, run_evaluation
     from .model.gate import run_gate
 
     d = _data_dir_or_exit(data_dir)
+    if not gate:
+        _writable_folder_or_exit(out, "--out", create=True)
     try:
+        _require_corpora(d, EVALUATION_CORPORA, "evaluation")
         if gate:
             report = run_gate(d, model)
         else:
@@ -251,6 +293,9 @@ def evaluate(data_dir: Path | None, model: Path | None, out: Path, jobs: int, cv
                                      log=lambda m: click.echo(m, err=True))
     except ModelError as exc:
         click.echo(f"qualityscore: error: {exc.message} [{exc.type}]", err=True)
+        sys.exit(EXIT_MODEL_ERROR)
+    except CorpusError as exc:
+        click.echo(f"qualityscore: error: {exc}", err=True)
         sys.exit(EXIT_MODEL_ERROR)
     if gate:
         click.echo(report.render())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import sys
@@ -80,6 +81,39 @@ def labeled_pages(path: Path | None = None) -> Iterator[Sample]:
 
 class LabeledFileError(ValueError):
     """A user's labeled file that training cannot use, with the file and line."""
+
+
+class CorpusError(ValueError):
+    """A corpus that training or evaluation cannot use: a folder missing or empty, or a
+    file that cannot be read, named (``qualityscore train``/``evaluate`` exit 3)."""
+
+
+# What each command reads (labeled/corpora.toml describes each folder).
+TRAINING_CORPORA = ("sondhi", "medquad", "cochrane_pls", "onestopenglish", "medreadme")
+EVALUATION_CORPORA = ("sondhi", "medquad", "cochrane_pls", "onestopenglish", "medreadme", "healthstory")
+
+
+def require_corpora(data_dir: Path, names: tuple[str, ...], what: str) -> None:
+    """CorpusError unless every folder ``names`` is under ``data_dir``: a partial corpus
+    would train a different model, or evaluate a model on less than its card says."""
+    if not data_dir.is_dir():
+        raise CorpusError(f"corpus folder {data_dir} is not a folder")
+    missing = [n for n in names if not (data_dir / n).is_dir()]
+    if missing:
+        raise CorpusError(
+            f"{data_dir} lacks {', '.join(missing)}: {what} reads all of {', '.join(names)} "
+            "(labeled/corpora.toml says what each folder holds)"
+        )
+
+
+def _utf8(path: Path) -> str:
+    """A corpus file's text; CorpusError naming the file when it is not UTF-8 or unreadable."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
+    except OSError as exc:
+        raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def user_labeled(path: Path) -> list[Sample]:
@@ -206,8 +240,8 @@ def cochrane(data_dir: Path, *, kinds: tuple[str, ...] = ("target",)) -> Iterato
             doi_file = root / f"{split}.doi"
             if not f.exists():
                 continue
-            dois = doi_file.read_text("utf-8").splitlines() if doi_file.exists() else []
-            for i, line in enumerate(f.read_text("utf-8").splitlines()):
+            dois = _utf8(doi_file).splitlines() if doi_file.exists() else []
+            for i, line in enumerate(_utf8(f).splitlines()):
                 if not line.strip():
                     continue
                 doi = dois[i].strip() if i < len(dois) else f"{split}-{i}"
@@ -263,11 +297,10 @@ def medreadme(data_dir: Path, *, sentences: int = 10,
     if not path.is_file():
         return
     runs: dict[tuple[str, str], list[str]] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            source, side, text = row.get("Source", ""), row.get("Side", ""), (row.get("Sentence") or "").strip()
-            if text and source not in exclude_sources:
-                runs.setdefault((source, side), []).append(text)
+    for row in csv.DictReader(io.StringIO(_utf8(path), newline="")):
+        source, side, text = row.get("Source", ""), row.get("Side", ""), (row.get("Sentence") or "").strip()
+        if text and source not in exclude_sources:
+            runs.setdefault((source, side), []).append(text)
     for (source, side), texts in sorted(runs.items()):
         for i in range(0, len(texts), sentences):
             yield Sample(
@@ -286,26 +319,26 @@ def healthstory(data_dir: Path, *, min_words: int = 80) -> Iterator[Sample]:
     content = root / "content" / "dataset" / "content" / "HealthStory"
     if not labels.exists() or not content.is_dir():
         return
-    with labels.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            f = content / f"{row['news_id']}.json"
-            if not f.exists():
-                continue
-            try:
-                story = json.loads(f.read_text("utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue
-            text = (story.get("text") or "").strip()
-            if len(text.split()) < min_words:
-                continue
-            title = (story.get("title") or "").strip()
-            rating = float(row["rating"])
-            yield Sample(
-                id=f"healthstory/{row['news_id']}",
-                corpus="healthstory",
-                content=(title + "\n\n" + text) if title else text,
-                is_html=False,
-                label=LOW if rating < 3 else HIGH,
-                group=str(story.get("source") or row["news_id"]),
-                rating=rating,
-            )
+    for row in csv.DictReader(io.StringIO(_utf8(labels), newline="")):
+        f = content / f"{row['news_id']}.json"
+        if not f.exists():
+            continue
+        try:
+            story = json.loads(f.read_text("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        text = (story.get("text") or "").strip()
+        if len(text.split()) < min_words:
+            continue
+        title = (story.get("title") or "").strip()
+        rating = float(row["rating"])
+        yield Sample(
+            id=f"healthstory/{row['news_id']}",
+            corpus="healthstory",
+            content=(title + "\n\n" + text) if title else text,
+            is_html=False,
+            label=LOW if rating < 3 else HIGH,
+            group=str(story.get("source") or row["news_id"]),
+            rating=rating,
+        )
+

@@ -378,8 +378,11 @@ def build_training_set(
     log: Callable[[str], None] = lambda _m: None,
     lexicon: Lexicon | None = None,
     user: Sequence[Path] = (),
+    require: Sequence[str] = (),
 ) -> TrainingSet:
-    """Every training row. ``lexicon`` replaces the shipped spin lexicon everywhere it is
+    """Every training row. ``require``: corpus folders that must each give records
+    (``corpora.TRAINING_CORPORA`` for ``qualityscore train``), checked right after reading,
+    before any work: CorpusError otherwise. ``lexicon`` replaces the shipped spin lexicon everywhere it is
     used: spin resources, the tagger's training spam, the simulated spam and (through
     ``matrices``) the spin signals. ``user``: the user's labeled files
     (``corpora.user_labeled``), added as the project's labeled pages are (HTML pages
@@ -407,6 +410,12 @@ def build_training_set(
     )
     if not (sondhi or medquad or labeled):
         raise FileNotFoundError(f"no training data found under {data_dir} or labeled/")
+    counts = {"sondhi": sondhi, "medquad": medquad, "cochrane_pls": cochrane_pls,
+              "onestopenglish": onestop, "medreadme": medreadme}
+    empty = [name for name in require if not counts.get(name, True)]
+    if empty:
+        raise corpora.CorpusError(f"{', '.join(str(data_dir / n) for n in empty)}: no readable records "
+                                  "(labeled/corpora.toml says what each folder holds)")
 
     resource_texts = [s.content for s in medquad if _in(s, MEDQUAD_RESOURCES)]
     resource_texts += [s.content for s in cochrane_abs if _in(s, COCHRANE_RESOURCES)]
@@ -727,7 +736,8 @@ def train_and_save(
     from .resources import resources_digest
 
     cache = PageCache(corpora.project_root() / "evaluation" / "cache" / "pages.jsonl")
-    ts = build_training_set(data_dir, seed=seed, cache=cache, log=log, user=user)
+    ts = build_training_set(data_dir, seed=seed, cache=cache, log=log, user=user,
+                            require=corpora.TRAINING_CORPORA)
     log("computing signals ...")
     X, y = matrices(ts, n_jobs=n_jobs)
     metrics: dict[str, object] = {}
