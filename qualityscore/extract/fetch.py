@@ -33,6 +33,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 ALLOWED_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Success codes that carry no page (and any 3xx that is not a redirect, checked apart).
+NOT_A_PAGE_STATUSES = frozenset({204, 205})
 ACCEPT = "text/html, text/plain;q=0.9"
 # Only the encodings we can inflate with a hard output cap. httpx would otherwise
 # advertise br/zstd when those packages happen to be installed.
@@ -237,6 +239,13 @@ def _read_response(response: httpx.Response, settings: Settings, deadline: float
         raise FetchError(
             f"{url} answered HTTP {response.status_code} "
             f"{response.reason_phrase}. Check the URL; for 5xx codes try again later.",
+            type="fetch.http_status",
+        )
+    if response.status_code in NOT_A_PAGE_STATUSES or response.status_code >= 300:
+        # 204/205: nothing to read; 300/304/305: a choice or a cache answer, not the page.
+        raise FetchError(
+            f"{url} answered HTTP {response.status_code} {response.reason_phrase}, which is "
+            "not a page to score. Open it in a browser and paste the URL of the page itself.",
             type="fetch.http_status",
         )
 
@@ -541,6 +550,18 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._stream.get_extra_info(info)
 
 
+class _HandRedirectClient(httpx.Client):
+    """``fetch`` follows redirects by hand, checking each target (``_join_location``,
+    ``_parse_url``). httpx still builds the next request of a redirect response it does
+    not follow, and a malformed Location ("http://[::1", "javascript:...") raised there,
+    inside ``stream``, as a connection failure or as an invalid *original* URL. Nothing
+    here reads ``next_request``; if httpx renames this hook, its own behaviour returns
+    (the messages, not the safety, get worse)."""
+
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
+        return request
+
+
 def _make_client(settings: Settings, deadline: float | None = None) -> httpx.Client:
     """An httpx client whose every connection goes through ``_GuardedBackend`` (and,
     with a ``deadline`` from ``time.monotonic``, ends every network operation by then)."""
@@ -554,7 +575,7 @@ def _make_client(settings: Settings, deadline: float | None = None) -> httpx.Cli
             "version; refusing to fetch without it."
         )
     pool._network_backend = _GuardedBackend(allow_private=settings.allow_private, deadline=deadline)
-    return httpx.Client(
+    return _HandRedirectClient(
         transport=transport,
         follow_redirects=False,
         # No proxies, .netrc credentials or SSL env overrides from the environment:

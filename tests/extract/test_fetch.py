@@ -465,6 +465,37 @@ def test_a_host_name_at_the_limits_is_tried() -> None:
     assert _host_problem("::1", 8080) is None and _host_problem("93.184.216.34", 1) is None
 
 
+@pytest.mark.parametrize("status", [204, 205, 300, 304])
+def test_an_answer_that_is_not_a_page_is_an_http_status_error(raw_server: RawServer, status: int) -> None:
+    """204/205 carry nothing and 300/304 a choice or a cache answer: never "an empty
+    page" (input.empty), nor a page to score (a 300's body was scored ok)."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        body = b"" if status in (204, 205, 304) else HTML
+        send(handler, body, {"Content-Type": "text/html"}, status=status, length=bool(body))
+
+    raw_server.routes["/odd"] = answer
+    error = fetch_error(raw_server.url("/odd"), LOCAL)
+    assert error.type == "fetch.http_status"
+    assert f"HTTP {status}" in error.message
+
+
+@pytest.mark.parametrize(("location", "named"), [
+    ("http://[::1", "http://[::1"),  # not a URL at all
+    ("javascript:alert(1)", "javascript"),  # not a web URL
+])
+def test_a_malformed_redirect_target_is_an_invalid_url_naming_the_target(
+    raw_server: RawServer, location: str, named: str
+) -> None:
+    def redirect(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, b"", {"Location": location}, status=302)
+
+    raw_server.routes["/bad-redirect"] = redirect
+    error = fetch_error(raw_server.url("/bad-redirect"), LOCAL)
+    assert error.type == "fetch.invalid_url", error.message
+    assert named in error.message
+
+
 def test_non_string_url() -> None:
     assert fetch_error(b"http://example.org/", LOCAL).type == "fetch.invalid_url"  # type: ignore[arg-type]
 
