@@ -118,7 +118,10 @@ class Result:
         ``words.low_quality_term`` is left out: every page has some), else the evidence
         for it (weight < 0), strongest first. Either falls back to the other direction when
         it has nothing. With no decision (an observe-only run): the heaviest, any sign.
+        ``limit``: a whole number (TypeError otherwise); 0 or less gives none.
         """
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError(f"reasons(limit) takes a whole number, not {type(limit).__name__} {limit!r}")
         if limit <= 0:
             return []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -235,9 +236,20 @@ class Scorer:
         Weight 1: the reason a reviewer should read first."""
         return Finding("input", "input.short_text", 0, len(page.text), page.text, weight=1.0)
 
+    def page(self, text_or_html: str | bytes, *, url: str | None = None, source: str = "") -> Page:
+        """The page ``score`` would score, extracted and not scored: ``page.text`` is the
+        text every finding's ``start``/``end`` index (for HTML, trafilatura's main text; for
+        plain text, the text with its leading and trailing whitespace removed), so
+        ``page.text[f.start:f.end] == f.text`` for ``score_page(page)``'s findings.
+        Raises InputError on unusable input, as ``score`` does."""
+        return self._page(text_or_html, url=url, source=source)
+
     def _page(self, text_or_html: str | bytes, *, url: str | None, source: str) -> Page:
         from .extract.sources import page_from_bytes, page_from_string
 
+        if not isinstance(source, str):
+            raise InputError(f"source must be a string (a name for the page), not {type(source).__name__}",
+                             type="input.bad_type")
         if url is not None and not isinstance(url, str):
             raise InputError(f"url must be a string, not {type(url).__name__}", type="input.bad_type")
         if isinstance(text_or_html, (bytes, bytearray, memoryview)):
@@ -481,10 +493,20 @@ def failure_result(source: str, exc: BaseException) -> Result:
     return error_result(source, "internal.error", f"{type(exc).__name__}: {exc}")
 
 
+_default_lock = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def default_scorer() -> Scorer:
-    """The shipped model with default settings, loaded on first use."""
+def _load_default() -> Scorer:
     return Scorer.load()
+
+
+def default_scorer() -> Scorer:
+    """The shipped model with default settings, loaded on first use: once, even when the
+    first calls come from several threads at once (``lru_cache`` alone loaded it once per
+    thread then, four loads and 5 s from a pool of four)."""
+    with _default_lock:
+        return _load_default()
 
 
 def score(text_or_html: str | bytes, *, url: str | None = None) -> Result:

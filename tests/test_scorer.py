@@ -343,3 +343,62 @@ def test_a_file_whose_name_looks_like_a_url_is_still_read(scorer: Scorer, tmp_pa
     (tmp_path / "notes:" / "x.txt").write_text(leaflet_text, "utf-8")
     r = scorer.score_source("notes://x.txt")  # the file notes:/x.txt exists: it is read
     assert r.error is None and r.decision == "ok"
+
+
+def test_scorer_page_gives_the_text_the_findings_index_for_html_and_padded_text(
+    scorer: Scorer, spun_html: str, leaflet_text: str
+) -> None:
+    """A Result does not carry the extracted text; ``Scorer.page`` gives it. Plain text is
+    stripped, so offsets index the page's text, not the padded string passed in."""
+    for given in (spun_html, "\n\n   \t" + leaflet_text + "\n"):
+        page = scorer.page(given)
+        result = scorer.score_page(page)
+        spans = [f for f in result.findings if f.end > f.start]
+        assert spans
+        assert all(page.text[f.start : f.end] == f.text for f in spans)
+        assert result.to_dict() == scorer.score(given).to_dict()
+
+
+def test_library_arguments_of_the_wrong_kind_are_refused_by_name(scorer: Scorer, leaflet_text: str) -> None:
+    from qualityscore import QualityScoreError
+
+    with pytest.raises(QualityScoreError, match="source must be a string") as info:
+        scorer.score(leaflet_text, source=5)  # type: ignore[arg-type]
+    assert info.value.type == "input.bad_type"
+    result = scorer.score(leaflet_text)
+    for bad in (2.5, True, None, "3"):
+        with pytest.raises(TypeError, match="whole number"):
+            result.reasons(bad)  # type: ignore[arg-type]
+    assert result.reasons(0) == [] and len(result.reasons(1)) <= 1
+
+
+@pytest.mark.parametrize("path", ["\x00", "a\x00b.txt"])
+def test_a_path_with_a_nul_character_is_an_input_error_not_an_internal_one(scorer: Scorer, path: str) -> None:
+    from pathlib import Path
+
+    for given in (path, Path(path)):
+        r = scorer.score_source(given)
+        assert r.error is not None and r.error.type == "input.not_found", r.error
+
+
+def test_the_shipped_model_loads_once_when_the_first_calls_come_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qualityscore import scorer as module
+
+    loads: list[int] = []
+    real_load = module.Scorer.load
+
+    def counted_load(*args, **kwargs):  # type: ignore[no-untyped-def]
+        loads.append(threading.get_ident())
+        return real_load(*args, **kwargs)
+
+    module._load_default.cache_clear()
+    monkeypatch.setattr(module.Scorer, "load", counted_load)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            scorers = list(pool.map(lambda _: module.default_scorer(), range(4)))
+    finally:
+        module._load_default.cache_clear()
+    assert len(loads) == 1 and all(s is scorers[0] for s in scorers)

@@ -172,6 +172,8 @@ def _host_problem(host: str, port: int | None) -> str | None:
         return f"port {port} is out of range"
     if not host or ":" in host:  # none (reported later), or an IPv6 literal
         return None
+    if any(c in host for c in "% \t\\"):  # a space arrives percent-encoded ("exa%20mple.com")
+        return f"the host name {host!r} has characters no host name may have"
     name = host[:-1] if host.endswith(".") else host  # a trailing dot: the root, allowed
     if len(name) > 253:
         return "the host name is longer than 253 characters"

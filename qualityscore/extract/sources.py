@@ -109,6 +109,8 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> str:
             pass
     if declared and declared.replace("_", "-").lower().startswith(("utf-16", "utf-32")) and b"\x00" not in data:
         declared = None  # English in UTF-16 is half NUL bytes: a header that says so is wrong
+    if declared:
+        declared = _whatwg(declared.lower())
     # Bytes that are valid UTF-8 are UTF-8 whatever a <meta> says (a page saved as UTF-8
     # often keeps its old "iso-8859-1" declaration); the header is the server's word.
     def candidates() -> Iterator[str | None]:  # the <meta> is looked for only if needed
@@ -161,6 +163,13 @@ def _utf16_without_bom(data: bytes) -> str | None:
 _META_CHARSET_RE = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
 
 
+def _whatwg(label: str) -> str:
+    """A charset label as browsers read it: the WHATWG encoding standard maps
+    "iso-8859-1", "latin1" and "us-ascii" to windows-1252 (whose 0x80-0x9F are curly
+    quotes and dashes, not control characters), from a header as from a <meta>."""
+    return "cp1252" if label in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii") else label
+
+
 def _meta_charset(data: bytes) -> str | None:
     """The charset an HTML page declares in a ``<meta>`` within its first 1,024 bytes (the
     WHATWG prescan's window). UTF-16 there is read as UTF-8, as browsers do."""
@@ -170,8 +179,7 @@ def _meta_charset(data: bytes) -> str | None:
     name = m.group(1).decode("ascii").lower()
     if name.startswith(("utf-16", "utf16", "utf-32")):
         return "utf-8"
-    if name in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii"):
-        return "cp1252"  # the WHATWG encoding standard maps these labels to windows-1252
+    name = _whatwg(name)
     try:
         codecs.lookup(name)
     except LookupError:
@@ -241,6 +249,9 @@ def read_path(path: str | Path, *, settings: Settings = DEFAULT_SETTINGS) -> Pag
     """
     if not os.fspath(path):  # Path("") is ".", the current folder: not what was meant
         raise InputError("an empty path names no file", type="input.not_found")
+    if "\x00" in str(os.fspath(path)):
+        raise InputError(f"{os.fspath(path)!r} contains a NUL character: no file has such a name",
+                         type="input.not_found")
     p = Path(path)
     limit = settings.max_input_bytes
     try:

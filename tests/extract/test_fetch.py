@@ -449,6 +449,7 @@ def test_public_addresses_allowed(address: str) -> None:
         "http://" + "a" * 64 + ".com/",
         "http://" + "abc." * 64 + "com/",  # 259 characters
         "http://example.com:99999/",
+        "http://exa mple.com/",  # a space in the host name
     ],
 )
 def test_invalid_url(url: str, connections: list[str]) -> None:

@@ -75,3 +75,14 @@ def test_html_suffix_parses_html(tmp_path: Path) -> None:
     f.write_text("<html><body><p>Regular walking helps people with knee arthritis stay mobile and strong.</p></body></html>")
     page = read_path(f)
     assert page.is_html and "knee arthritis" in page.text
+
+
+def test_a_latin1_label_reads_as_windows_1252_from_a_header_as_from_a_meta() -> None:
+    """The WHATWG encoding standard maps "iso-8859-1" to windows-1252: 0x93/0x94 are curly
+    quotes, not C1 control characters, whether the server's header or the page says so."""
+    from qualityscore.extract.sources import decode_bytes
+
+    body = b"He said \x93take it with food\x94 \x96 twice a day."
+    assert decode_bytes(body, declared="ISO-8859-1") == "He said \u201ctake it with food\u201d \u2013 twice a day."
+    meta = b'<html><head><meta charset="iso-8859-1"></head><body>' + body + b"</body></html>"
+    assert "\u201ctake it with food\u201d" in decode_bytes(meta)
