@@ -7,6 +7,7 @@ Results (``score_source``) or as QualityScoreError (``score``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -366,7 +367,17 @@ class Scorer:
 
     def _score_many(self, items: Iterable[str | bytes], batch_size: int) -> Iterator[Result]:
         chunk: list[Page | Result] = []
-        for i, item in enumerate(items):
+        it = iter(items)
+        for i in itertools.count():
+            try:
+                item = next(it)
+            except StopIteration:
+                break
+            except BaseException:
+                # The caller's iterable failed: the items it gave before are still scored
+                # and yielded, as one-by-one scoring would have done, then its error.
+                yield from self._score_chunk(chunk)
+                raise
             try:
                 chunk.append(readable(self._page(item, url=None, source=f"#{i}"), self.settings))
             except InputError as exc:

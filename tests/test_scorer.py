@@ -402,3 +402,19 @@ def test_the_shipped_model_loads_once_when_the_first_calls_come_at_once(monkeypa
     finally:
         module._load_default.cache_clear()
     assert len(loads) == 1 and all(s is scorers[0] for s in scorers)
+
+
+def test_score_many_yields_what_it_read_before_the_callers_iterable_fails(scorer: Scorer, leaflet_text: str) -> None:
+    """A generator that raises after two items: both are scored and yielded (they sat in a
+    batch of 64 and were lost), then the generator's own error."""
+
+    def items():  # type: ignore[no-untyped-def]
+        yield leaflet_text
+        yield "Order today! Call 1-800-555-0100."
+        raise OSError("the queue went away")
+
+    got = []
+    with pytest.raises(OSError, match="the queue went away"):
+        for r in scorer.score_many(items()):
+            got.append(r)
+    assert [r.source for r in got] == ["#0", "#1"]
