@@ -521,9 +521,14 @@ def test_slow_drip_hits_total_timeout(raw_server: RawServer) -> None:
             time.sleep(drip_interval)
         handler.close_connection = True
 
-    raw_server.routes["/drip"] = drip
+    _assert_stopped_at_the_total_timeout(raw_server, "/drip", drip, settings, drip_interval)
+
+
+def _assert_stopped_at_the_total_timeout(raw_server: RawServer, path: str, handler: Handler,
+                                         settings: Settings, drip_interval: float) -> None:
+    raw_server.routes[path] = handler
     started = time.monotonic()
-    error = fetch_error(raw_server.url("/drip"), settings)
+    error = fetch_error(raw_server.url(path), settings)
     elapsed = time.monotonic() - started
     assert error.type == "fetch.timeout"
     assert settings.total_timeout <= elapsed < settings.total_timeout + 3 * drip_interval
@@ -544,12 +549,7 @@ def test_headers_dripped_byte_by_byte_hit_total_timeout(raw_server: RawServer) -
             time.sleep(drip_interval)
         handler.close_connection = True
 
-    raw_server.routes["/drip-headers"] = drip_headers
-    started = time.monotonic()
-    error = fetch_error(raw_server.url("/drip-headers"), settings)
-    elapsed = time.monotonic() - started
-    assert error.type == "fetch.timeout"
-    assert settings.total_timeout <= elapsed < settings.total_timeout + 3 * drip_interval
+    _assert_stopped_at_the_total_timeout(raw_server, "/drip-headers", drip_headers, settings, drip_interval)
 
 
 def test_read_timeout(raw_server: RawServer) -> None:
