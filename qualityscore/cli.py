@@ -75,18 +75,20 @@ class _Commands(click.Group):
             except (AttributeError, OSError, ValueError):  # no stdout, or not a real file
                 pass
             where = f" {exc.filename}" if exc.filename else ""
-            click.echo(f"qualityscore: error: cannot write the output{where}: {exc.strerror}", err=True)
+            # A forbidden path may be one read as well as one written: say only what happened.
+            what = "permission denied:" if exc.errno in _PERMISSION_ERRNOS else "cannot write the output"
+            click.echo(f"qualityscore: error: {what}{where}: {exc.strerror}", err=True)
             sys.exit(EXIT_INPUT_ERROR)
 
 
-def _output_errnos() -> frozenset[int]:
+def _errnos(*names: str) -> frozenset[int]:
     import errno
 
-    names = ("ENOSPC", "EIO", "EFBIG", "EROFS", "EACCES", "EPERM", "EDQUOT")
     return frozenset(getattr(errno, n) for n in names if hasattr(errno, n))
 
 
-_OUTPUT_ERRNOS = _output_errnos()
+_PERMISSION_ERRNOS = _errnos("EACCES", "EPERM")
+_OUTPUT_ERRNOS = _errnos("ENOSPC", "EIO", "EFBIG", "EROFS", "EDQUOT") | _PERMISSION_ERRNOS
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,12 +169,6 @@ def score(
         sys.exit(EXIT_FAIL_ON)
 
 
-def _require_corpora(d: Path, names: tuple[str, ...], what: str) -> None:
-    from .model.corpora import require_corpora
-
-    require_corpora(d, names, what)
-
-
 def _writable_folder_or_exit(folder: Path, option: str, *, create: bool = False) -> None:
     """Exit 2 now, not after minutes of work, when ``folder`` cannot take the output
     (``create``: made if missing, as the command would make it)."""
@@ -228,7 +224,13 @@ def train(data_dir: Path | None, out: Path | None, jobs: int, cv: bool, seed: in
       qualityscore score --model ours.npz page.html        # then score with it
     """
     from .model.bundle import default_training_output, runtime_path_for
-    from .model.corpora import TRAINING_CORPORA, CorpusError, LabeledFileError, user_labeled
+    from .model.corpora import (
+        TRAINING_CORPORA,
+        CorpusError,
+        LabeledFileError,
+        require_corpora,
+        user_labeled,
+    )
     from .model.train import train_and_save
 
     d = _data_dir_or_exit(data_dir)
@@ -242,7 +244,7 @@ def train(data_dir: Path | None, out: Path | None, jobs: int, cv: bool, seed: in
     try:
         for f in user:
             user_labeled(f)
-        _require_corpora(d, TRAINING_CORPORA, "training")
+        require_corpora(d, TRAINING_CORPORA, "training")
         bundle = train_and_save(d, out, n_jobs=jobs, run_cv=cv, seed=seed, user=user,
                                 log=lambda m: click.echo(m, err=True))
     except LabeledFileError as exc:
@@ -276,7 +278,7 @@ def evaluate(data_dir: Path | None, model: Path | None, out: Path, jobs: int, cv
     shared machine). --no-ablation skips most refits; --quick refits nothing.
     """
     from .errors import ModelError
-    from .model.corpora import EVALUATION_CORPORA, CorpusError
+    from .model.corpora import EVALUATION_CORPORA, CorpusError, require_corpora
     from .model.evaluate import headline, run_evaluation
     from .model.gate import run_gate
 
@@ -284,7 +286,7 @@ def evaluate(data_dir: Path | None, model: Path | None, out: Path, jobs: int, cv
     if not gate:
         _writable_folder_or_exit(out, "--out", create=True)
     try:
-        _require_corpora(d, EVALUATION_CORPORA, "evaluation")
+        require_corpora(d, EVALUATION_CORPORA, "evaluation")
         if gate:
             report = run_gate(d, model)
         else:

@@ -440,9 +440,9 @@ def parquet_file(path: str) -> Any:
 def read_parquet(
     pf: Any, fields: Fields, keep: tuple[str, ...], max_record_bytes: int, batch_rows: int
 ) -> Iterator[Record]:
-    """Records from Parquet, a record batch at a time. Ids default to ``row:N``."""
+    """Records from Parquet, a record batch at a time. Ids default to ``row:N``. Its
+    columns were checked when it was opened (``open_input``)."""
     names = pf.schema_arrow.names
-    _check_columns(names, fields, keep, "Parquet schema")
     wanted = [fields.id, *(n for _, n in fields.content()), *keep]
     columns = [n for n in dict.fromkeys(wanted) if n in names]
     row_no = 0
